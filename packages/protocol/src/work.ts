@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** One (query, document) pair of a request; `index` is its position in the client's request. */
+export const WorkPairSchema = z.object({
+  index: z.number().int().nonnegative(),
+  query: z.string(),
+  document: z.string(),
+});
+export type WorkPair = z.infer<typeof WorkPairSchema>;
+
+/** A slice of one request, as it travels through the queue from a gateway to a worker. */
+export const WorkItemSchema = z.object({
+  itemId: z.string(),
+  requestId: z.string(),
+  model: z.string(),
+  /** Reply channel of the gateway that waits for the result. */
+  replyTo: z.string(),
+  /** Epoch milliseconds; a worker drops an item whose deadline has passed instead of computing it. */
+  deadline: z.number(),
+  instruction: z.string().optional(),
+  /** false: a pair longer than the model's limit fails the item instead of being cut. */
+  truncate: z.boolean(),
+  pairs: z.array(WorkPairSchema).min(1),
+});
+export type WorkItem = z.infer<typeof WorkItemSchema>;
+
+export const PairScoreSchema = z.object({
+  index: z.number().int().nonnegative(),
+  score: z.number(),
+  /** Tokens the model read for this pair (after truncation). */
+  tokens: z.number().int().nonnegative(),
+});
+export type PairScore = z.infer<typeof PairScoreSchema>;
+
+export const WorkErrorSchema = z.object({
+  kind: z.string(),
+  message: z.string(),
+});
+
+export const WorkResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    itemId: z.string(),
+    requestId: z.string(),
+    workerId: z.string(),
+    scores: z.array(PairScoreSchema),
+  }),
+  z.object({
+    ok: z.literal(false),
+    itemId: z.string(),
+    requestId: z.string(),
+    workerId: z.string(),
+    error: WorkErrorSchema,
+  }),
+]);
+export type WorkResult = z.infer<typeof WorkResultSchema>;

@@ -1,0 +1,52 @@
+import type { WorkItem, WorkResult } from '@rerankd/protocol';
+
+/** What a worker announces (and refreshes with heartbeats) for one model it serves. */
+export interface WorkerInfo {
+  workerId: string;
+  model: string;
+  maxModelLen: number;
+  /** Epoch seconds at which the worker started. */
+  startedAt: number;
+}
+
+export interface ConsumeOptions {
+  /** Items pending longer than this on a dead consumer are reclaimed by another. */
+  reclaimIdleMs?: number;
+  /** After this many deliveries an item goes to the dead-letter stream and its request fails. */
+  maxDeliveries?: number;
+  /** Items taken at once by one consumer. */
+  batchSize?: number;
+}
+
+export interface WorkConsumer {
+  /** Stops taking new items, finishes the ones in hand (result published, then acknowledged). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The queue between gateways and workers. Redis Streams in a cluster, in-memory inside
+ * `rerankd serve`; both keep the same semantics: at-least-once delivery, acknowledgement only
+ * after the result is published, reclaim of items left by dead workers, dead letters.
+ */
+export interface WorkQueue {
+  /** Gateway: enqueue an item on its model's stream. Throws QueueFullError or UnavailableError. */
+  submit(item: WorkItem): Promise<void>;
+  /** Gateway: deliver results addressed to `replyTo` (duplicates are possible). Returns an unsubscribe. */
+  subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>>;
+  /** Worker: score items of `model` with `handler`; its result is published, then the item acknowledged. */
+  consume(
+    model: string,
+    workerId: string,
+    handler: (item: WorkItem) => Promise<WorkResult>,
+    options?: ConsumeOptions,
+  ): WorkConsumer;
+  /** Worker: announce itself; refreshed until the returned function is called. */
+  announce(info: WorkerInfo, ttlMs?: number): Promise<() => Promise<void>>;
+  /** Workers alive now (heartbeat within TTL), for /v1/models and 503s. */
+  liveWorkers(): Promise<WorkerInfo[]>;
+  /** Queue depth, pending and dead-letter counts per model: the autoscaling signal. */
+  stats(model: string): Promise<{ depth: number; pending: number; deadLetters: number }>;
+  /** Throws UnavailableError when the backing store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
