@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphBuilder } from '../graph/onnx-builder';
+import { createSession, ort, type SessionOptions } from '../runtime/session';
+
+/**
+ * fp32 MatMul throughput of this machine through ORT, on a [tokens, k] × [k, n] product:
+ * the ceiling an fp32 model run here can approach.
+ */
+export async function measureMatMulGflops(
+  shape: { tokens: number; k: number; n: number },
+  session: SessionOptions,
+  minSeconds = 2,
+): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'rerankd-roofline-'));
+  try {
+    const g = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin');
+    const x = g.input('x', 'float', ['tokens', shape.k]);
+    const weight = new Float32Array(shape.k * shape.n).map((_, i) => ((i % 97) - 48) / 4800);
+    g.alias(g.op('MatMul', [x, g.initializer('w', 'float', [shape.k, shape.n], weight)]), 'y');
+    g.output('y', 'float', ['tokens', shape.n]);
+    writeFileSync(join(dir, 'model.onnx'), g.finish({ '': 23 }, 'matmul'));
+    const s = await createSession(join(dir, 'model.onnx'), session);
+    const feeds = { x: new ort.Tensor('float32', new Float32Array(shape.tokens * shape.k).fill(0.01), [shape.tokens, shape.k]) };
+    await s.run(feeds);
+    let runs = 0;
+    const start = performance.now();
+    while (performance.now() - start < minSeconds * 1000) {
+      await s.run(feeds);
+      runs++;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    await s.release();
+    return (2 * shape.tokens * shape.k * shape.n * runs) / seconds / 1e9;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

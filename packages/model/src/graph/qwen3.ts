@@ -1,0 +1,108 @@
+import type { Qwen3Config } from '../hf/config';
+import type { GraphBuilder } from './onnx-builder';
+import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
+import { rotaryTables } from './rope';
+
+export interface Qwen3GraphOptions {
+  config: Qwen3Config;
+  weights: WeightSource;
+  /** Rows of lm_head a CausalLM reranker reads at the last position: [yes, no]. */
+  headTokenIds: [number, number];
+  /** Longest sequence the graph accepts: sizes the rotary tables. */
+  maxPositions: number;
+}
+
+/**
+ * Qwen3 reranker graph. Inputs: `input_ids` [B,S], `position_ids` [B,S] and `last_index` [B]
+ * (flat index b*S + last real position of row b). Sequences are right-padded: with causal
+ * attention, real tokens never see the padding, so no mask is needed.
+ * Output `logits` [B,2] = (yes, no) for a CausalLM, [B,1] for a SequenceClassification head;
+ * only the last position goes through the final layer's MLP and the head.
+ */
+export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): void {
+  const { config: c, weights: w } = options;
+  const H = c.hiddenSize;
+  const D = c.headDim;
+  const qDim = c.numHeads * D;
+  const kvDim = c.numKvHeads * D;
+  const I = c.intermediateSize;
+  const eps = { float: c.rmsNormEps };
+
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
+  const positionIds = g.input('position_ids', 'int64', ['batch', 'seq']);
+  const lastIndex = g.input('last_index', 'int64', ['batch']);
+
+  const embed = g.initializer('embed_tokens', 'float', [c.vocabSize, H], w.float32('model.embed_tokens.weight', [c.vocabSize, H]));
+  const { cos, sin } = rotaryTables(D, c.ropeTheta, options.maxPositions);
+  const cosCache = g.initializer('rope_cos', 'float', [options.maxPositions, D / 2], cos);
+  const sinCache = g.initializer('rope_sin', 'float', [options.maxPositions, D / 2], sin);
+  const headsShape = (heads: number) => g.int64s(`shape_heads${heads}`, [0, 0, heads, D]);
+  const qHeadsShape = headsShape(c.numHeads);
+  const kvHeadsShape = c.numKvHeads === c.numHeads ? qHeadsShape : headsShape(c.numKvHeads);
+  const flatShape = g.int64s('shape_flat', [0, 0, qDim]);
+  const rowsShape = g.int64s('shape_rows', [-1, H]);
+  const qkvSplit = g.int64s('split_qkv', [qDim, kvDim, kvDim]);
+  const mlpSplit = g.int64s('split_mlp', [I, I]);
+
+  let x = g.op('Gather', [embed, inputIds]);
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    const isLast = l === c.numLayers - 1;
+    const norm1 = g.op('RMSNormalization', [x, g.floats(`${p}.input_layernorm`, w.float32(`${p}.input_layernorm.weight`, [H]))], { axis: -1, epsilon: eps });
+    const wqkv = fusedMatMulWeight(
+      [
+        { data: w.float32(`${p}.self_attn.q_proj.weight`, [qDim, H]), out: qDim },
+        { data: w.float32(`${p}.self_attn.k_proj.weight`, [kvDim, H]), out: kvDim },
+        { data: w.float32(`${p}.self_attn.v_proj.weight`, [kvDim, H]), out: kvDim },
+      ],
+      H,
+    );
+    const qkv = g.op('MatMul', [norm1, g.initializer(`${p}.qkv`, 'float', [H, qDim + 2 * kvDim], wqkv)]);
+    const [q, k, v] = g.node('Split', [qkv, qkvSplit], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
+    const qNorm = g.floats(`${p}.q_norm`, w.float32(`${p}.self_attn.q_norm.weight`, [D]));
+    const kNorm = g.floats(`${p}.k_norm`, w.float32(`${p}.self_attn.k_norm.weight`, [D]));
+    const toHeads = (t: string, shape: string) => g.op('Transpose', [g.op('Reshape', [t, shape])], { perm: [0, 2, 1, 3] });
+    const rotate = (t: string) => g.op('RotaryEmbedding', [t, cosCache, sinCache, positionIds]);
+    // q_norm / k_norm are RMS norms over each head's features, applied before the rotation.
+    const qh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [q, qHeadsShape]), qNorm], { axis: -1, epsilon: eps })], { perm: [0, 2, 1, 3] }));
+    const kh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [k, kvHeadsShape]), kNorm], { axis: -1, epsilon: eps })], { perm: [0, 2, 1, 3] }));
+    const vh = toHeads(v, kvHeadsShape);
+    const attn = g.op('Attention', [qh, kh, vh], { is_causal: 1 });
+    let attnOut = g.op('Reshape', [g.op('Transpose', [attn], { perm: [0, 2, 1, 3] }), flatShape]);
+    if (isLast) {
+      // Only the last real position of each row feeds the head: drop the rest before the MLP.
+      attnOut = g.op('Gather', [g.op('Reshape', [attnOut, g.int64s('shape_rows_attn', [-1, qDim])]), lastIndex]);
+      x = g.op('Gather', [g.op('Reshape', [x, rowsShape]), lastIndex]);
+    }
+    const wo = matMulWeight(w.float32(`${p}.self_attn.o_proj.weight`, [H, qDim]), H, qDim);
+    x = g.op('Add', [x, g.op('MatMul', [attnOut, g.initializer(`${p}.o_proj`, 'float', [qDim, H], wo)])]);
+
+    const norm2 = g.op('RMSNormalization', [x, g.floats(`${p}.post_attention_layernorm`, w.float32(`${p}.post_attention_layernorm.weight`, [H]))], { axis: -1, epsilon: eps });
+    const wgu = fusedMatMulWeight(
+      [
+        { data: w.float32(`${p}.mlp.gate_proj.weight`, [I, H]), out: I },
+        { data: w.float32(`${p}.mlp.up_proj.weight`, [I, H]), out: I },
+      ],
+      H,
+    );
+    const gu = g.op('MatMul', [norm2, g.initializer(`${p}.gate_up`, 'float', [H, 2 * I], wgu)]);
+    const [gate, up] = g.node('Split', [gu, mlpSplit], { axis: -1 }, { outputCount: 2 }) as [string, string];
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    const wd = matMulWeight(w.float32(`${p}.mlp.down_proj.weight`, [H, I]), H, I);
+    x = g.op('Add', [x, g.op('MatMul', [act, g.initializer(`${p}.down_proj`, 'float', [I, H], wd)])]);
+  }
+  const finalNorm = g.op('RMSNormalization', [x, g.floats('model.norm', w.float32('model.norm.weight', [H]))], { axis: -1, epsilon: eps });
+  const head = headWeight(options);
+  const logits = g.op('MatMul', [finalNorm, g.initializer('head', 'float', [H, head.rows], head.weight)]);
+  g.alias(logits, 'logits');
+  g.output('logits', 'float', ['batch', head.rows]);
+}
+
+/** The few head rows a reranker reads, laid out [H, rows] for MatMul. */
+function headWeight({ config: c, weights: w, headTokenIds }: Qwen3GraphOptions): { weight: Float32Array; rows: number } {
+  if (c.architecture === 'Qwen3ForSequenceClassification') {
+    return { weight: matMulWeight(w.float32('score.weight', [1, c.hiddenSize]), 1, c.hiddenSize), rows: 1 };
+  }
+  const name = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  return { weight: matMulWeight(w.rowsFloat32(name, headTokenIds), 2, c.hiddenSize), rows: 2 };
+}

@@ -1,0 +1,12 @@
+export { loadModelConfig, SUPPORTED_ARCHITECTURES } from './config';
+export type { Architecture, EncoderConfig, ModelConfig, ModelDtype, Qwen3Config } from './config';
+export { ModelWeights, SINGLE_WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './weights';
+export type { OpenWeightsOptions, TensorInfo } from './weights';
+export { readSafetensorsHeader } from './safetensors';
+export type { TensorEntry } from './safetensors';
+export { canonicalTensorName, encoderPrefix, expectedTensors, lmHeadWeightName, validateWeights } from './architectures';
+export { loadHfModel } from './load';
+export type { HfModel } from './load';
+export { parseHubId, resolveModelDir } from './hub';
+export type { HubId, ResolveModelOptions } from './hub';
+export { hubCacheDir } from './hub-cache';

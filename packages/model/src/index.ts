@@ -1,0 +1,13 @@
+export * from './reranker';
+export * from './hf';
+export * from './tokenize';
+export { loadReranker, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS } from './load-reranker';
+export type { LoadRerankerOptions } from './load-reranker';
+export { OnnxReranker } from './onnx-reranker';
+export type { Device } from './runtime/session';
+export { runModelBench } from './bench/model-bench';
+export type { ModelBenchResult, ModelBenchOptions } from './bench/model-bench';
+export { makeRandomModel } from './hf/random-model';
+export type { RandomModel, RandomModelOptions } from './hf/random-model';
+export { PRESET_NAMES } from './hf/presets';
+export type { PresetName } from './hf/presets';

@@ -1,0 +1,55 @@
+import { ort } from '../runtime/session';
+
+/** One tokenized sequence as the graph reads it. */
+export interface SequenceInput {
+  inputIds: number[];
+  tokenTypeIds?: number[];
+}
+
+/** How a family's graph wants its inputs laid out. */
+export type FeedLayout =
+  | { kind: 'decoder' }
+  | { kind: 'encoder'; padTokenId: number; firstPosition: number };
+
+/** Right-padded feeds for one batch; see the graph builders for what each input means. */
+export function buildFeeds(batch: SequenceInput[], layout: FeedLayout): Record<string, ort.Tensor> {
+  const B = batch.length;
+  const S = Math.max(...batch.map((s) => s.inputIds.length));
+  const dims = [B, S];
+  const pad = layout.kind === 'encoder' ? BigInt(layout.padTokenId) : 0n;
+  const inputIds = new BigInt64Array(B * S).fill(pad);
+  const positionIds = new BigInt64Array(B * S);
+  if (layout.kind === 'decoder') {
+    const lastIndex = new BigInt64Array(B);
+    batch.forEach((seq, b) => {
+      const row = b * S;
+      seq.inputIds.forEach((id, i) => (inputIds[row + i] = BigInt(id)));
+      for (let i = 0; i < S; i++) positionIds[row + i] = BigInt(i);
+      lastIndex[b] = BigInt(row + seq.inputIds.length - 1);
+    });
+    return {
+      input_ids: new ort.Tensor('int64', inputIds, dims),
+      position_ids: new ort.Tensor('int64', positionIds, dims),
+      last_index: new ort.Tensor('int64', lastIndex, [B]),
+    };
+  }
+  const tokenTypeIds = new BigInt64Array(B * S);
+  const attentionMask = new BigInt64Array(B * S);
+  // Padding keeps the padding index as its position, as transformers' XLM-R does.
+  positionIds.fill(layout.firstPosition > 0 ? pad : 0n);
+  batch.forEach((seq, b) => {
+    const row = b * S;
+    seq.inputIds.forEach((id, i) => {
+      inputIds[row + i] = BigInt(id);
+      tokenTypeIds[row + i] = BigInt(seq.tokenTypeIds?.[i] ?? 0);
+      positionIds[row + i] = BigInt(layout.firstPosition + i);
+      attentionMask[row + i] = 1n;
+    });
+  });
+  return {
+    input_ids: new ort.Tensor('int64', inputIds, dims),
+    token_type_ids: new ort.Tensor('int64', tokenTypeIds, dims),
+    position_ids: new ort.Tensor('int64', positionIds, dims),
+    attention_mask: new ort.Tensor('int64', attentionMask, dims),
+  };
+}
