@@ -29,11 +29,19 @@ export interface WorkConsumer {
  * after the result is published, reclaim of items left by dead workers, dead letters.
  */
 export interface WorkQueue {
-  /** Gateway: enqueue an item on its model's stream. Throws QueueFullError or UnavailableError. */
+  /**
+   * Gateway: enqueue an item on its model's stream. Throws QueueFullError when the model's
+   * backlog (waiting plus in progress) is full, UnavailableError when the store cannot be reached.
+   */
   submit(item: WorkItem): Promise<void>;
   /** Gateway: deliver results addressed to `replyTo` (duplicates are possible). Returns an unsubscribe. */
   subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>>;
-  /** Worker: score items of `model` with `handler`; its result is published, then the item acknowledged. */
+  /**
+   * Worker: score items of `model` with `handler`; its result is published, then the item acknowledged.
+   * Items past their deadline are dropped unscored. A RerankdError thrown by `handler` fails the
+   * item at once with that error's kind; any other error counts as a failed delivery: the item
+   * is delivered again, and after `maxDeliveries` it becomes a dead letter and fails with 'internal'.
+   */
   consume(
     model: string,
     workerId: string,
@@ -44,7 +52,7 @@ export interface WorkQueue {
   announce(info: WorkerInfo, ttlMs?: number): Promise<() => Promise<void>>;
   /** Workers alive now (heartbeat within TTL), for /v1/models and 503s. */
   liveWorkers(): Promise<WorkerInfo[]>;
-  /** Queue depth, pending and dead-letter counts per model: the autoscaling signal. */
+  /** Per model: items waiting (depth), taken but unacknowledged (pending), dead letters. The autoscaling signal. */
   stats(model: string): Promise<{ depth: number; pending: number; deadLetters: number }>;
   /** Throws UnavailableError when the backing store cannot be reached. */
   ping(): Promise<void>;

@@ -1,0 +1,88 @@
+import { TimeoutError, type PairScore, type WorkPair, type WorkResult } from '@rerankd/protocol';
+import type { WorkQueue } from '@rerankd/queue';
+import { PendingRequest } from './pending-request';
+import { splitPairs } from './split-pairs';
+
+export interface DispatcherOptions {
+  queue: WorkQueue;
+  /** This gateway's reply channel, named in every item it submits. */
+  replyTo: string;
+  maxPairsPerItem: number;
+  requestTimeoutMs: number;
+  /** Epoch milliseconds. */
+  now: () => number;
+  newId: () => string;
+}
+
+export interface DispatchJob {
+  model: string;
+  pairs: WorkPair[];
+  instruction?: string;
+  truncate: boolean;
+}
+
+export interface DispatchOutcome {
+  requestId: string;
+  /** One per pair, in index order. */
+  scores: PairScore[];
+}
+
+/**
+ * Splits a request into work items, submits them and gathers their results. All results come
+ * through one subscription to this gateway's reply channel and are routed by request id.
+ */
+export class Dispatcher {
+  private readonly pending = new Map<string, PendingRequest>();
+  private subscription: Promise<void> | null = null;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Subscribes once; after a failure the next call tries again. */
+  subscribe(): Promise<void> {
+    this.subscription ??= this.options.queue
+      .subscribeResults(this.options.replyTo, (result) => this.route(result))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.subscription = null;
+          throw error;
+        },
+      );
+    return this.subscription;
+  }
+
+  async dispatch(job: DispatchJob): Promise<DispatchOutcome> {
+    await this.subscribe();
+    const { queue, replyTo, maxPairsPerItem, requestTimeoutMs, now, newId } = this.options;
+    const requestId = newId();
+    const deadline = now() + requestTimeoutMs;
+    const items = splitPairs(job.pairs, maxPairsPerItem).map((pairs, n) => ({
+      itemId: `${requestId}.${n}`,
+      requestId,
+      model: job.model,
+      replyTo,
+      deadline,
+      instruction: job.instruction,
+      truncate: job.truncate,
+      pairs,
+    }));
+    const request = new PendingRequest(items);
+    this.pending.set(requestId, request);
+    const timer = setTimeout(
+      () => request.fail(new TimeoutError(`The request did not finish within ${requestTimeoutMs} ms.`)),
+      deadline - now(),
+    );
+    try {
+      // A failed submit fails the request; items already submitted answer into the void.
+      Promise.all(items.map((item) => queue.submit(item))).catch((error: unknown) => request.fail(error));
+      return { requestId, scores: await request.settled };
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(requestId);
+    }
+  }
+
+  private route(result: WorkResult): void {
+    this.pending.get(result.requestId)?.accept(result);
+  }
+}

@@ -1,0 +1,36 @@
+import { RerankdError, type ErrorKind, type WorkItem, type WorkResult } from '@rerankd/protocol';
+
+/**
+ * What both queues do with an item that cannot be scored, so that a request fails the same
+ * way in `rerankd serve` and in a cluster.
+ */
+
+export function isExpired(item: WorkItem, now = Date.now()): boolean {
+  return item.deadline <= now;
+}
+
+export function failedResult(item: WorkItem, workerId: string, kind: ErrorKind, message: string): WorkResult {
+  return { ok: false, itemId: item.itemId, requestId: item.requestId, workerId, error: { kind, message } };
+}
+
+/**
+ * A typed error thrown by a handler is an answer (a document too long, say): it fails the item
+ * at once. Anything else is treated like a crashed worker and the item is delivered again.
+ */
+export function answerFromError(error: unknown, item: WorkItem, workerId: string): WorkResult | undefined {
+  return error instanceof RerankdError ? failedResult(item, workerId, error.kind, error.message) : undefined;
+}
+
+/** The result that ends a request whose item used up its deliveries. */
+export function exhaustedResult(item: WorkItem, workerId: string, deliveries: number, lastError?: unknown): WorkResult {
+  const cause =
+    lastError === undefined
+      ? 'its workers stopped before finishing it'
+      : `last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  return failedResult(
+    item,
+    workerId,
+    'internal',
+    `Work item ${item.itemId} of request ${item.requestId} failed ${deliveries} times (${cause}); it was moved to the dead letters.`,
+  );
+}
