@@ -4,12 +4,20 @@ import { RerankdError } from '@rerankd/protocol';
 import { registerScore } from './commands/score';
 import { registerMakeRandomModel } from './commands/make-random-model';
 import { registerBench } from './commands/bench';
+import { registerServe } from './commands/serve';
+import { registerGateway } from './commands/gateway';
+import { registerWorker } from './commands/worker';
+import { registerDownload } from './commands/download';
 
 const program = new Command('rerankd')
   .description('Serve reranker models (cross-encoders) behind the vLLM / Cohere / Jina / TEI rerank APIs.')
   .showHelpAfterError();
 
+registerServe(program);
+registerGateway(program);
+registerWorker(program);
 registerScore(program);
+registerDownload(program);
 registerMakeRandomModel(program);
 registerBench(program);
 

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadReranker, type PairInput, type PairOutput, type Reranker } from '@rerankd/model';
-import { modelOptions, type ModelFlags, toLoadOptions } from './model-options';
+import { addModelOptions, modelArgument, noticeIgnoredFlags, type ModelFlags, toLoadOptions } from '../options/model';
 
 const ScoreLineSchema = z.object({
   query: z.string(),
@@ -14,14 +14,16 @@ const ScoreLineSchema = z.object({
 const LINES_PER_CHUNK = 256;
 
 export function registerScore(program: Command): void {
-  modelOptions(
+  addModelOptions(
     program
       .command('score')
       .description('Score JSON lines {"query","document","instruction"?} from stdin; one JSON line out per line in.')
+      .argument('[model]', 'model directory or Hugging Face hub id (or --model)')
       .option('--instruction <text>', 'instruction for Qwen3 rerankers (default: the model card\'s)')
       .option('--emit-ids', 'also print the token ids the model read'),
-  ).action(async (flags: ModelFlags & { instruction?: string; emitIds?: boolean }) => {
-    const reranker = await loadReranker(toLoadOptions(flags));
+  ).action(async (positional: string | undefined, flags: ModelFlags & { instruction?: string; emitIds?: boolean }) => {
+    noticeIgnoredFlags(flags);
+    const reranker = await loadReranker(toLoadOptions(modelArgument(positional, flags), flags));
     try {
       let chunk: { line: number; text: string }[] = [];
       let lineNumber = 0;

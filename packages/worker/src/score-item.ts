@@ -1,0 +1,20 @@
+import { RerankdError, type PairScore, type WorkItem, type WorkResult } from '@rerankd/protocol';
+import type { PairInput, Reranker } from '@rerankd/model';
+
+/** Scores every pair of a work item; failures become a failed result that names their kind. */
+export async function scoreWorkItem(reranker: Reranker, item: WorkItem, workerId: string): Promise<WorkResult> {
+  const base = { itemId: item.itemId, requestId: item.requestId, workerId };
+  try {
+    const pairs: PairInput[] = item.pairs.map((p) => ({
+      query: p.query,
+      document: p.document,
+      ...(item.instruction !== undefined ? { instruction: item.instruction } : {}),
+    }));
+    const outputs = await reranker.score(pairs, { truncate: item.truncate });
+    const scores: PairScore[] = outputs.map((out, i) => ({ index: (item.pairs[i] as { index: number }).index, score: out.score, tokens: out.tokens }));
+    return { ok: true, ...base, scores };
+  } catch (error) {
+    if (error instanceof RerankdError) return { ok: false, ...base, error: { kind: error.kind, message: error.message } };
+    throw error;
+  }
+}
