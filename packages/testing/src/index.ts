@@ -1,2 +1,3 @@
 export * from './fixtures';
 export * from './redis';
+export * from './rerankd-process';
