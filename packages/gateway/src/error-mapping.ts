@@ -24,6 +24,7 @@ const MAPPINGS: Record<ErrorKind, HttpMapping> = {
   unavailable: { status: 503, type: 'ServiceUnavailableError' },
   timeout: { status: 504, type: 'GatewayTimeoutError' },
   model_load: { status: 500, type: 'InternalServerError' },
+  dead_letter: { status: 500, type: 'InternalServerError' },
   internal: { status: 500, type: 'InternalServerError' },
 };
 

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'unavailable'
   | 'timeout'
   | 'model_load'
+  | 'dead_letter'
   | 'internal';
 
 export class RerankdError extends Error {
@@ -57,6 +58,12 @@ export class UnavailableError extends RerankdError {
 export class TimeoutError extends RerankdError {
   constructor(message: string) {
     super('timeout', message);
+  }
+}
+/** A work item that failed on every delivery and was moved to the dead-letter stream. */
+export class DeadLetterError extends RerankdError {
+  constructor(message: string) {
+    super('dead_letter', message);
   }
 }
 /** A model directory that cannot be served: names the file and what is wrong with it. */

@@ -23,14 +23,12 @@ export function answerFromError(error: unknown, item: WorkItem, workerId: string
 
 /** The result that ends a request whose item used up its deliveries. */
 export function exhaustedResult(item: WorkItem, workerId: string, deliveries: number, lastError?: unknown): WorkResult {
-  const cause =
-    lastError === undefined
-      ? 'its workers stopped before finishing it'
-      : `last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  // The client sees this message: name what happened, not the worker's internals.
+  const cause = lastError === undefined ? 'its workers stopped before finishing it' : 'the worker failed while scoring it';
   return failedResult(
     item,
     workerId,
-    'internal',
+    'dead_letter',
     `Work item ${item.itemId} of request ${item.requestId} failed ${deliveries} times (${cause}); it was moved to the dead letters.`,
   );
 }

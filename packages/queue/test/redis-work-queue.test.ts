@@ -79,7 +79,7 @@ describe('RedisWorkQueue', { timeout: 20_000 }, () => {
     });
     const result = await inbox.next();
     assert.equal(result.ok, false);
-    assert.equal(!result.ok && result.error.kind, 'internal');
+    assert.equal(!result.ok && result.error.kind, 'dead_letter');
     assert.match(!result.ok ? result.error.message : '', new RegExp(`${item.itemId}.*failed 2 times`));
     assert.equal(calls, 0);
 

@@ -155,8 +155,8 @@ export function workQueueBehaviour(subject: QueueUnderTest): void {
 
     const result = await inbox.next();
     assert.equal(result.ok, false);
-    assert.equal(!result.ok && result.error.kind, 'internal');
-    assert.match(!result.ok ? result.error.message : '', /failed 3 times.*device lost/);
+    assert.equal(!result.ok && result.error.kind, 'dead_letter');
+    assert.match(!result.ok ? result.error.message : '', /failed 3 times \(the worker failed while scoring it\)/);
     assert.equal(calls, 3);
     await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 1 }));
   });

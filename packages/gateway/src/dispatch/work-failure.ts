@@ -1,4 +1,5 @@
 import {
+  DeadLetterError,
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
@@ -23,6 +24,8 @@ export function errorFromWorkFailure(failure: { kind: string; message: string })
       return new UnavailableError(failure.message);
     case 'timeout':
       return new TimeoutError(failure.message);
+    case 'dead_letter':
+      return new DeadLetterError(failure.message);
     default:
       return new RerankdError('internal', `${failure.kind}: ${failure.message}`);
   }
