@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import getPort from 'get-port';
 
-const require = createRequire(import.meta.url);
-/** The real `rerankd` entry point, run through tsx as `pnpm rerankd` does. */
-const CLI_MAIN = require.resolve('@rerankd/cli/main');
+/** The real `rerankd` entry point of this workspace, run through tsx as `pnpm rerankd` does. */
+const CLI_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'src', 'main.ts');
 
 /** A running `rerankd` process (serve, gateway or worker). */
 export interface RerankdProcess {
