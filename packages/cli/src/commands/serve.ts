@@ -1,14 +1,8 @@
-import { createServer } from 'node:http';
 import type { Command } from 'commander';
-import { createApp } from '@rerankd/gateway';
-import { loadReranker } from '@rerankd/model';
-import { MemoryWorkQueue } from '@rerankd/queue';
-import { createWorkerMetrics, startWorker } from '@rerankd/worker';
 import { addGatewayOptions, toGatewayConfig, type GatewayFlags } from '../options/gateway';
 import { addModelOptions, modelArgument, noticeIgnoredFlags, toLoadOptions, type ModelFlags } from '../options/model';
-import { closeServer, listen, onShutdownSignal } from '../runtime/lifecycle';
-import { processRegistry } from '../runtime/metrics-registry';
-import { defaultWorkerId } from '../runtime/worker-id';
+import { startEmbeddedServer } from '../runtime/embedded-server';
+import { onShutdownSignal } from '../runtime/lifecycle';
 
 /** Default model of `rerankd serve` with no model given. */
 export const DEFAULT_MODEL = 'Qwen/Qwen3-Reranker-0.6B';
@@ -23,24 +17,17 @@ export function registerServe(program: Command): void {
     ),
   ).action(async (positional: string | undefined, flags: ModelFlags & GatewayFlags) => {
     noticeIgnoredFlags(flags);
-    const model = positional ?? flags.model ?? DEFAULT_MODEL;
-    const reranker = await loadReranker(toLoadOptions(modelArgument(model, flags), flags));
+    const model = modelArgument(positional ?? (flags.model ? undefined : DEFAULT_MODEL), flags);
     const servedModelNames = flags.servedModelName?.length ? flags.servedModelName : [model];
-    const queue = new MemoryWorkQueue(flags.maxQueueLength !== undefined ? { maxQueueLength: flags.maxQueueLength } : {});
-    const registry = processRegistry();
-    const metrics = createWorkerMetrics(registry);
-    const workers = await Promise.all(
-      servedModelNames.map((name) => startWorker({ queue, reranker, model: name, workerId: defaultWorkerId(), metrics })),
-    );
-    const app = createApp({ queue, gatewayId: 'embedded', config: toGatewayConfig(flags, servedModelNames), registry });
-    const server = createServer(app);
-    const port = await listen(server, flags.port, flags.host);
-    process.stderr.write(`rerankd serve: ${servedModelNames.join(', ')} (max ${reranker.maxModelLen} tokens) on http://${flags.host}:${port}\n`);
-    onShutdownSignal(async () => {
-      await closeServer(server);
-      await Promise.all(workers.map((w) => w.stop()));
-      await queue.close();
-      await reranker.close();
+    const server = await startEmbeddedServer({
+      load: toLoadOptions(model, flags),
+      servedModelNames,
+      gateway: toGatewayConfig(flags, servedModelNames),
+      ...(flags.maxQueueLength !== undefined ? { maxQueueLength: flags.maxQueueLength } : {}),
+      host: flags.host,
+      port: flags.port,
     });
+    process.stderr.write(`rerankd serve: ${servedModelNames.join(', ')} (max ${server.reranker.maxModelLen} tokens) on http://${flags.host}:${server.port}\n`);
+    onShutdownSignal(() => server.close());
   });
 }

@@ -1,0 +1,53 @@
+import { createServer } from 'node:http';
+import { createApp, type GatewayConfigInput } from '@rerankd/gateway';
+import { loadReranker, type LoadRerankerOptions, type Reranker } from '@rerankd/model';
+import { MemoryWorkQueue } from '@rerankd/queue';
+import { createWorkerMetrics, startWorker } from '@rerankd/worker';
+import type { Registry } from 'prom-client';
+import { closeServer, listen } from './lifecycle';
+import { processRegistry } from './metrics-registry';
+import { defaultWorkerId } from './worker-id';
+
+export interface EmbeddedServerOptions {
+  load: LoadRerankerOptions;
+  /** Names clients use; the first is also the model id in /v1/models. */
+  servedModelNames: string[];
+  gateway: Omit<GatewayConfigInput, 'servedModelNames'>;
+  maxQueueLength?: number;
+  host: string;
+  port: number;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  reranker: Reranker;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/** Gateway and one worker in this process, joined by the in-memory queue: `rerankd serve`. */
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const reranker = await loadReranker(options.load);
+  const queue = new MemoryWorkQueue(options.maxQueueLength !== undefined ? { maxQueueLength: options.maxQueueLength } : {});
+  const registry = processRegistry();
+  const metrics = createWorkerMetrics(registry);
+  const workers = await Promise.all(
+    options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics })),
+  );
+  const app = createApp({ queue, gatewayId: 'embedded', config: { ...options.gateway, servedModelNames: options.servedModelNames }, registry });
+  const server = createServer(app);
+  const port = await listen(server, options.port, options.host);
+  return {
+    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,
+    port,
+    reranker,
+    registry,
+    async close() {
+      await closeServer(server);
+      await Promise.all(workers.map((w) => w.stop()));
+      await queue.close();
+      await reranker.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** Shape of the KV cache of one model: per layer, per KV head, blocks of `blockSize` tokens. */
+export interface KvCacheShape {
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+  blockSize: number;
+  numBlocks: number;
+}
+
+/** Bytes one block takes across all layers, keys and values, in fp32. */
+export function kvBytesPerBlock(shape: Omit<KvCacheShape, 'numBlocks'>): number {
+  return 2 * shape.numLayers * shape.numKvHeads * shape.blockSize * shape.headDim * Float32Array.BYTES_PER_ELEMENT;
+}
+
+/**
+ * The key and value tensors behind the engine's block ids. Each layer keeps one array per kind
+ * laid out [block, kvHead, token, dim], so a block's rows for one head are contiguous and
+ * gathering a prefix is one copy per (block, head).
+ */
+export class KvBlockStore {
+  private readonly keys: Float32Array[];
+  private readonly values: Float32Array[];
+  private readonly headStride: number;
+  private readonly blockStride: number;
+
+  constructor(readonly shape: KvCacheShape) {
+    this.headStride = shape.blockSize * shape.headDim;
+    this.blockStride = shape.numKvHeads * this.headStride;
+    const size = shape.numBlocks * this.blockStride;
+    this.keys = Array.from({ length: shape.numLayers }, () => new Float32Array(size));
+    this.values = Array.from({ length: shape.numLayers }, () => new Float32Array(size));
+  }
+
+  /**
+   * Copies tokens [from, from + blockIds.length × blockSize) of a present tensor
+   * [1, kvHeads, presentLength, dim] into the given blocks.
+   */
+  write(layer: number, blockIds: readonly number[], present: { key: Float32Array; value: Float32Array }, presentLength: number, from: number): void {
+    const { numKvHeads, blockSize, headDim } = this.shape;
+    if (from + blockIds.length * blockSize > presentLength) throw new RangeError('present tensor is shorter than the blocks to fill');
+    for (const [kind, pool] of [['key', this.keys[layer]], ['value', this.values[layer]]] as const) {
+      const source = present[kind];
+      blockIds.forEach((block, b) => {
+        for (let h = 0; h < numKvHeads; h++) {
+          const start = (h * presentLength + from + b * blockSize) * headDim;
+          (pool as Float32Array).set(source.subarray(start, start + this.headStride), block * this.blockStride + h * this.headStride);
+        }
+      });
+    }
+  }
+
+  /** The blocks' keys and values as one [1, kvHeads, blocks × blockSize, dim] tensor each. */
+  gather(layer: number, blockIds: readonly number[]): { key: Float32Array; value: Float32Array } {
+    const { numKvHeads, headDim } = this.shape;
+    const length = blockIds.length * this.shape.blockSize;
+    const out = { key: new Float32Array(numKvHeads * length * headDim), value: new Float32Array(numKvHeads * length * headDim) };
+    for (const [kind, pool] of [['key', this.keys[layer]], ['value', this.values[layer]]] as const) {
+      blockIds.forEach((block, b) => {
+        for (let h = 0; h < numKvHeads; h++) {
+          const start = block * this.blockStride + h * this.headStride;
+          out[kind].set((pool as Float32Array).subarray(start, start + this.headStride), (h * length + b * this.shape.blockSize) * headDim);
+        }
+      });
+    }
+    return out;
+  }
+}
