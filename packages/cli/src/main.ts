@@ -8,6 +8,7 @@ import { registerServe } from './commands/serve';
 import { registerGateway } from './commands/gateway';
 import { registerWorker } from './commands/worker';
 import { registerDownload } from './commands/download';
+import { registerGpuSetup } from './commands/gpu-setup';
 
 const program = new Command('rerankd')
   .description('Serve reranker models (cross-encoders) behind the vLLM / Cohere / Jina / TEI rerank APIs.')
@@ -20,6 +21,7 @@ registerScore(program);
 registerDownload(program);
 registerMakeRandomModel(program);
 registerBench(program);
+registerGpuSetup(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,8 @@ export interface TokenizedPair {
   /** Unique among the engine's live requests: the executor's logits come back keyed by it. */
   pairId: string;
   tokenIds: readonly number[];
+  /** Segment ids of cross-encoder pairs (BERT), carried to the executor untouched. */
+  tokenTypeIds?: readonly number[];
   /**
    * Leading tokens that do not depend on the document (system prompt, instruction, query): the
    * same for every pair of a request. 0 when nothing is shared (encoder models).
@@ -25,6 +27,7 @@ export interface RequestInput {
 export interface PendingPair {
   readonly pairId: string;
   readonly tokenIds: readonly number[];
+  readonly tokenTypeIds?: readonly number[];
 }
 
 export type RequestStatus = 'waiting' | 'running';
@@ -66,7 +69,11 @@ export class Request {
     this.prefixTokenIds = (input.pairs[0] as TokenizedPair).tokenIds.slice(0, prefixLength);
     this.blockHashes = options.hashBlocks(this.prefixTokenIds);
     this.pairs = input.pairs
-      .map((pair) => ({ pairId: pair.pairId, tokenIds: pair.tokenIds.slice(prefixLength) }))
+      .map((pair) => ({
+        pairId: pair.pairId,
+        tokenIds: pair.tokenIds.slice(prefixLength),
+        ...(pair.tokenTypeIds ? { tokenTypeIds: pair.tokenTypeIds.slice(prefixLength) } : {}),
+      }))
       .sort((a, b) => a.tokenIds.length - b.tokenIds.length);
   }
 

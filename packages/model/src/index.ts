@@ -1,13 +1,14 @@
 export * from './reranker';
 export * from './hf';
 export * from './tokenize';
-export { loadReranker, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS } from './load-reranker';
-export type { LoadRerankerOptions } from './load-reranker';
-export { OnnxReranker } from './onnx-reranker';
-export type { Device } from './runtime/session';
+export { loadReranker, DEFAULT_KV_CACHE_MEMORY, DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_PAIRS } from './load-reranker';
+export type { LoadRerankerOptions, LoadedReranker } from './load-reranker';
+export { EngineReranker } from './engine-reranker';
+export * from './runtime';
 export { runModelBench } from './bench/model-bench';
 export type { ModelBenchResult, ModelBenchOptions } from './bench/model-bench';
 export { makeRandomModel } from './hf/random-model';
 export type { RandomModel, RandomModelOptions } from './hf/random-model';
 export { PRESET_NAMES } from './hf/presets';
 export type { PresetName } from './hf/presets';
+export { measureMatMulGflops } from './bench/matmul-roofline';

@@ -3,10 +3,16 @@ import type { EncoderConfig, Qwen3Config } from './hf/config';
 import { loadHfModel } from './hf/load';
 import { resolveModelDir } from './hf/hub';
 import { compileGraph } from './graph/compile';
-import { OnnxReranker } from './onnx-reranker';
+import { EngineReranker } from './engine-reranker';
 import type { Reranker } from './reranker';
-import { ModelRunner } from './runner/model-runner';
-import { createSession, type Device } from './runtime/session';
+import { KvBlockStore } from './kv/kv-block-store';
+import { PlanExecutor } from './runner/plan-executor';
+import type { FeedLayout } from './runner/feeds';
+import { EngineCore, KVCacheManager, Scheduler, kvCacheBytesPerBlock, numBlocksForMemory, type EngineStats } from '@rerankd/engine';
+import type { ComputeDtype, DtypeChoice } from './graph/precision';
+import type { Device } from './runtime/device';
+import { resolveComputeDtype } from './runtime/dtype';
+import { checkDevice, createSession, executionInfo, type ExecutionInfo, type SessionOptions } from './runtime/session';
 import { DEFAULT_ENCODER_MAX_LENGTH, DEFAULT_QWEN3_MAX_LENGTH, loadPairEncoder, Qwen3PairEncoder, type PairEncoder } from './tokenize';
 
 export interface LoadRerankerOptions {
@@ -16,37 +22,88 @@ export interface LoadRerankerOptions {
   maxModelLen?: number;
   /** Default instruction of a Qwen3 reranker, instead of the model card's. */
   instruction?: string;
-  maxBatchSize?: number;
-  maxBatchTokens?: number;
+  /** Most pairs in one engine step (vLLM's --max-num-seqs); 1 runs one pair per model run. */
+  maxNumPairs?: number;
+  /** Most tokens computed in one engine step (vLLM's --max-num-batched-tokens); at least the longest pair. */
+  maxNumBatchedTokens?: number;
+  /** Reuse the KV of a query's shared prefix across its documents and later requests (default on). */
+  prefixCaching?: boolean;
+  /** KV-cache pool size in bytes (default 512 MiB), or in blocks of 16 tokens. */
+  kvCacheMemory?: number;
+  numKvBlocks?: number;
   threads?: number;
+  /** cpu (default) or cuda:N. */
   device?: Device;
+  /** auto (default): the checkpoint's dtype on CUDA, float32 on the CPU. */
+  dtype?: DtypeChoice;
+  /** Device checks only: see SessionOptions (CPU fallback on CUDA; ORT's per-node profile). */
+  allowCpuFallback?: boolean;
+  profilePrefix?: string;
 }
 
-export const DEFAULT_MAX_BATCH_SIZE = 32;
-/** Padded tokens per run: large enough to keep the MatMuls efficient, small enough to bound memory. */
-export const DEFAULT_MAX_BATCH_TOKENS = 16384;
+/** A loaded reranker and what it runs on, which workers report at start-up. */
+export interface LoadedReranker extends Reranker {
+  readonly execution: ExecutionInfo;
+  /** The engine's counters as of its last step: KV usage, prefix-cache hits, step sizes. */
+  readonly stats: EngineStats;
+}
+
+export const DEFAULT_MAX_NUM_PAIRS = 64;
+/** Tokens per step: enough to keep the MatMuls efficient, few enough that a step stays short. */
+export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 4096;
+export const DEFAULT_KV_CACHE_MEMORY = 512 * 2 ** 20;
+const KV_BLOCK_SIZE = 16;
 
 /** Loads a model directory (or hub id), builds its graph and returns a ready reranker. */
-export async function loadReranker(options: LoadRerankerOptions): Promise<Reranker> {
+export async function loadReranker(options: LoadRerankerOptions): Promise<LoadedReranker> {
   const dir = await resolveModelDir(options.model);
   const { config, weights } = loadHfModel(dir);
+  const device = options.device ?? 'cpu';
+  // Before anything is built: a device that cannot run the dtype fails fast.
+  const dtype = resolveComputeDtype(options.dtype ?? 'auto', config.dtype, device);
+  checkDevice(device);
   const encoder = await loadEncoder(dir, config, options);
   const headTokenIds: [number, number] | undefined =
     encoder instanceof Qwen3PairEncoder ? [encoder.yesTokenId, encoder.noTokenId] : undefined;
-  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, ...(headTokenIds ? { headTokenIds } : {}) });
+  const kvShape = config.family === 'qwen3' ? kvCacheShape(config, options) : null;
+  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, ...(headTokenIds ? { headTokenIds } : {}) });
   try {
-    const session = await createSession(graph.modelPath, { device: options.device ?? 'cpu', ...(options.threads ? { intraOpThreads: options.threads } : {}) });
-    const runner =
-      config.family === 'qwen3'
-        ? new ModelRunner(session, { kind: 'decoder' }, config.architecture === 'Qwen3ForCausalLM' ? 2 : 1)
-        : new ModelRunner(session, { kind: 'encoder', padTokenId: config.padTokenId, firstPosition: firstPosition(config) }, 1);
-    return new OnnxReranker(options.model, config, encoder, runner, {
-      maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
-      maxBatchTokens: Math.max(options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS, encoder.maxLength),
+    const sessionOptions: SessionOptions & { dtype: ComputeDtype } = { device, dtype, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
+    if (options.allowCpuFallback) sessionOptions.allowCpuFallback = true;
+    if (options.profilePrefix) sessionOptions.profilePrefix = options.profilePrefix;
+    const session = await createSession(graph.modelPath, sessionOptions);
+    const engine = new EngineCore({
+      scheduler: new Scheduler({
+        kvCacheManager: new KVCacheManager({ numBlocks: kvShape?.numBlocks ?? 1, blockSize: KV_BLOCK_SIZE, cacheKey: [dir, dtype] }),
+        maxNumBatchedTokens: Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, encoder.maxLength),
+        maxNumPairs: options.maxNumPairs ?? DEFAULT_MAX_NUM_PAIRS,
+      }),
+      executor: new PlanExecutor(session, feedLayout(config), kvShape ? { shape: kvShape, store: new KvBlockStore(kvShape) } : null),
     });
+    const running = engine.run();
+    const reranker = new EngineReranker(options.model, config, encoder, engine, config.family === 'qwen3' && (options.prefixCaching ?? true), async () => {
+      await engine.shutdown();
+      await running;
+      await session.release();
+    });
+    return Object.assign(reranker, { execution: executionInfo(sessionOptions) });
   } finally {
     graph.remove();
   }
+}
+
+/** The KV pool of a decoder: its blocks hold cached prefixes, sized from a byte budget or a count. */
+function kvCacheShape(config: Qwen3Config, options: LoadRerankerOptions) {
+  const shape = { numLayers: config.numLayers, numKvHeads: config.numKvHeads, headDim: config.headDim, blockSize: KV_BLOCK_SIZE };
+  const numBlocks =
+    options.numKvBlocks ??
+    numBlocksForMemory(options.kvCacheMemory ?? DEFAULT_KV_CACHE_MEMORY, { numLayers: shape.numLayers, numKVHeads: shape.numKvHeads, headDim: shape.headDim, blockSize: shape.blockSize, dtypeBytes: Float32Array.BYTES_PER_ELEMENT });
+  if (numBlocks < 1) throw new InvalidRequestError(`the KV cache holds no block: each takes ${kvCacheBytesPerBlock({ ...shape, numKVHeads: shape.numKvHeads, dtypeBytes: 4 })} bytes`);
+  return { ...shape, numBlocks };
+}
+
+function feedLayout(config: Qwen3Config | EncoderConfig): FeedLayout {
+  return config.family === 'qwen3' ? { kind: 'decoder' } : { kind: 'encoder', padTokenId: config.padTokenId, firstPosition: firstPosition(config) };
 }
 
 /** XLM-R numbers positions from padding_idx + 1; BERT from 0. */

@@ -10,6 +10,8 @@ export interface ScoreOptions {
   truncate?: boolean;
   /** Also return the token ids the model read. */
   emitIds?: boolean;
+  /** Epoch milliseconds after which the pairs are dropped instead of scored. */
+  deadline?: number;
 }
 
 export interface PairOutput {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KvBlockStore, kvBytesPerBlock } from '../src/kv/kv-block-store';
+import { KvBlockStore } from '../src/kv/kv-block-store';
 
 const shape = { numLayers: 2, numKvHeads: 2, headDim: 3, blockSize: 2, numBlocks: 4 };
 
@@ -38,10 +38,4 @@ test('blocks can be filled from an offset of the present tensor', () => {
   const { key } = store.gather(0, [2]);
   assert.equal(key[0], 1000 + 20); // token 2 of head 0
   assert.equal(key[(1 * 2 + 1) * 3], 1000 + 100 + 30); // token 3 of head 1
-});
-
-test('bytes per block count keys and values of every layer', () => {
-  assert.equal(kvBytesPerBlock(shape), 2 * 2 * 2 * 2 * 3 * 4);
-  // Qwen3-0.6B: 28 layers, 8 KV heads, head dim 128, 16-token blocks: 3.5 MiB per block in fp32.
-  assert.equal(kvBytesPerBlock({ numLayers: 28, numKvHeads: 8, headDim: 128, blockSize: 16 }), 3.5 * 2 ** 20);
 });

@@ -75,3 +75,12 @@ export class ModelLoadError extends RerankdError {
     super('model_load', `${file}: ${problem}`);
   }
 }
+/** The device a model was asked to run on cannot run it (no CUDA provider, no GPU, a dtype it lacks). */
+export class DeviceError extends RerankdError {
+  constructor(
+    readonly device: string,
+    readonly problem: string,
+  ) {
+    super('model_load', `${device}: ${problem}`);
+  }
+}

@@ -4,6 +4,7 @@ export interface ScheduledPair {
   pairId: string;
   /** Tokens to run: what follows the shared prefix, or the whole pair when nothing is shared. */
   tokenIds: readonly number[];
+  tokenTypeIds?: readonly number[];
   /** Position of tokenIds[0]; the rest follow one by one. The last position is the one scored. */
   startPosition: number;
 }

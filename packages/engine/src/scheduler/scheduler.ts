@@ -249,7 +249,7 @@ export class Scheduler {
     for (const [request, pick] of picks) {
       if (pick.pairs.length === 0) continue;
       const { requestId, prefixLength } = request;
-      const pairs = pick.pairs.map((pair) => ({ requestId, pairId: pair.pairId, tokenIds: pair.tokenIds, startPosition: prefixLength }));
+      const pairs = pick.pairs.map((pair) => ({ ...pair, requestId, startPosition: prefixLength }));
       if (prefixLength === 0) {
         unsharedPairs.push(...pairs);
         continue;

@@ -57,16 +57,17 @@ export async function runModelBench(options: ModelBenchOptions): Promise<ModelBe
   const { config } = loadHfModel(dir);
   const pairs = benchPairs(options.pairs, options.tokensPerPair);
   const threads = options.threads ? { threads: options.threads } : {};
-  const reranker = await loadReranker({ model: dir, maxBatchSize: options.pairs, ...threads });
+  const reranker = await loadReranker({ model: dir, maxNumPairs: options.pairs, maxNumBatchedTokens: options.pairs * 2 * options.tokensPerPair, ...threads });
   try {
     const warm = await reranker.score(pairs.slice(0, 2));
     const outputs = await reranker.score(pairs);
     void warm;
     const meanTokens = outputs.reduce((s, o) => s + o.tokens, 0) / outputs.length;
     const batchedSeconds = await timed(() => reranker.score(pairs));
+    const single = await loadReranker({ model: dir, maxNumPairs: 1, prefixCaching: false, ...threads });
     const singleSeconds = await timed(async () => {
-      for (const pair of pairs) await reranker.score([pair]);
-    });
+      for (const pair of pairs) await single.score([pair]);
+    }).finally(() => single.close());
     const flops = outputs.reduce((s, o) => s + sequenceFlops(config, o.tokens), 0);
     const session = { device: 'cpu' as const, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
     const rooflineGflops = await measureMatMulGflops({ tokens: 1024, k: config.hiddenSize, n: config.intermediateSize }, session);

@@ -1,6 +1,7 @@
 import type { EncoderConfig } from '../hf/config';
-import type { GraphBuilder } from './onnx-builder';
+import { DataType, type GraphBuilder } from './onnx-builder';
 import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
+import { lowestValue } from './precision';
 
 export interface EncoderGraphOptions {
   config: EncoderConfig;
@@ -17,7 +18,8 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const D = H / c.numHeads;
-  const eps = { float: c.layerNormEps };
+  // Layer norms accumulate in float32 whatever the compute dtype (stash_type 1).
+  const norm = { axis: -1, epsilon: { float: c.layerNormEps }, stash_type: 1 };
   const root = c.family === 'bert' ? 'bert' : 'roberta';
 
   const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
@@ -25,14 +27,14 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
   const positionIds = g.input('position_ids', 'int64', ['batch', 'seq']);
   const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq']);
 
-  const vector = (name: string, size: number) => g.floats(name, w.float32(`${name}`, [size]));
+  const vector = (name: string, size: number) => g.weight(name, [size], w.float32(`${name}`, [size]));
   const linear = (input: string, name: string, out: number, inFeatures: number) => {
     const weight = matMulWeight(w.float32(`${name}.weight`, [out, inFeatures]), out, inFeatures);
-    return g.op('Add', [g.op('MatMul', [input, g.initializer(`${name}.w`, 'float', [inFeatures, out], weight)]), vector(`${name}.bias`, out)]);
+    return g.op('Add', [g.op('MatMul', [input, g.weight(`${name}.w`, [inFeatures, out], weight)]), vector(`${name}.bias`, out)]);
   };
   const layerNorm = (input: string, name: string) =>
-    g.op('LayerNormalization', [input, vector(`${name}.weight`, H), vector(`${name}.bias`, H)], { axis: -1, epsilon: eps });
-  const table = (name: string, rows: number) => g.initializer(name, 'float', [rows, H], w.float32(`${name}`, [rows, H]));
+    g.op('LayerNormalization', [input, vector(`${name}.weight`, H), vector(`${name}.bias`, H)], norm);
+  const table = (name: string, rows: number) => g.weight(name, [rows, H], w.float32(`${name}`, [rows, H]));
 
   const e = `${root}.embeddings`;
   const embedded = g.op('Add', [
@@ -41,13 +43,15 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
   ]);
   let x = layerNorm(embedded, `${e}.LayerNorm`);
 
-  // [B,S] → [B,1,S,S] boolean: every query position may attend to the real keys only.
-  // (ORT's Attention broadcasts the mask over heads, not over query positions.)
-  const maskShape = g.op('Shape', [attentionMask]);
-  const batchDim = g.op('Slice', [maskShape, g.int64s('dim0', [0]), g.int64s('dim1', [1])]);
-  const seqDim = g.op('Slice', [maskShape, g.int64s('dim1_start', [1]), g.int64s('dim2', [2])]);
-  const squareShape = g.op('Concat', [batchDim, g.int64s('one', [1]), seqDim, seqDim], { axis: 0 });
-  const keyMask = g.op('Expand', [g.op('Unsqueeze', [g.op('Cast', [attentionMask], { to: 9 }), g.int64s('mask_axes', [1, 2])]), squareShape]);
+  // [B,S] → [B,1,S,S] additive mask: 0 where a query may attend (the real keys), the dtype's
+  // lowest value on padding keys. (ORT's Attention broadcasts the mask over heads, not over query
+  // positions.) Broadcasting [B,1,1,S] + [B,1,S,1] zeros builds it without shape arithmetic,
+  // which the CUDA provider would hand to the CPU.
+  const realKeys = g.op('Cast', [attentionMask], { to: DataType[g.computeType] });
+  const scalar = (name: string, value: number) => g.weight(name, [], Float32Array.of(value));
+  const keyBias = g.op('Mul', [g.op('Sub', [realKeys, scalar('mask_one', 1)]), scalar('mask_lowest', -lowestValue(g.dtype))]);
+  const rowZeros = g.op('Mul', [realKeys, scalar('mask_zero', 0)]);
+  const keyMask = g.op('Add', [g.op('Unsqueeze', [keyBias, g.int64s('key_axes', [1, 2])]), g.op('Unsqueeze', [rowZeros, g.int64s('query_axes', [1, 3])])]);
   const headsShape = g.int64s('shape_heads', [0, 0, c.numHeads, D]);
   const flatShape = g.int64s('shape_flat', [0, 0, H]);
   const first = g.int64s('first_position', [0], []);
@@ -62,7 +66,7 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
     );
     const bqkv = new Float32Array(3 * H);
     ['query', 'key', 'value'].forEach((n, i) => bqkv.set(w.float32(`${a}.${n}.bias`, [H]), i * H));
-    const qkv = g.op('Add', [g.op('MatMul', [x, g.initializer(`${a}.qkv`, 'float', [H, 3 * H], wqkv)]), g.floats(`${a}.qkv_bias`, bqkv)]);
+    const qkv = g.op('Add', [g.op('MatMul', [x, g.weight(`${a}.qkv`, [H, 3 * H], wqkv)]), g.weight(`${a}.qkv_bias`, [3 * H], bqkv)]);
     const [q, k, v] = g.node('Split', [qkv, split], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
     const toHeads = (t: string) => g.op('Transpose', [g.op('Reshape', [t, headsShape])], { perm: [0, 2, 1, 3] });
     const attn = g.op('Attention', [toHeads(q), toHeads(k), toHeads(v), keyMask]);
@@ -80,6 +84,6 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
     c.family === 'bert'
       ? linear(g.op('Tanh', [linear(x, 'bert.pooler.dense', H, H)]), 'classifier', 1, H)
       : linear(g.op('Tanh', [linear(x, 'classifier.dense', H, H)]), 'classifier.out_proj', 1, H);
-  g.alias(logits, 'logits');
+  g.alias(g.toFloat32(logits), 'logits');
   g.output('logits', 'float', ['batch', 1]);
 }

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
+import { elementType, encodeValues, type ComputeDtype } from './precision';
 
 // onnx-proto is CommonJS: its namespace object is the default export under ESM.
 const { onnx } = onnxProto;
@@ -37,11 +38,20 @@ export class GraphBuilder {
   private weightsFd: number | null = null;
   private weightsOffset = 0;
 
-  /** @param weightsPath where large initializers go; its file name is what the model refers to. */
+  /**
+   * @param weightsPath where large initializers go; its file name is what the model refers to.
+   * @param dtype the precision of weights and activations (see `weight` and `toFloat32`).
+   */
   constructor(
     private readonly weightsPath: string,
     private readonly weightsFileName: string,
+    readonly dtype: ComputeDtype = 'float32',
   ) {}
+
+  /** The element type of weights and activations. */
+  get computeType(): DataTypeName {
+    return elementType(this.dtype);
+  }
 
   input(name: string, type: DataTypeName, dims: Dim[]): string {
     this.inputs.push(valueInfo(this.claim(name), type, dims));
@@ -70,6 +80,21 @@ export class GraphBuilder {
     }
     this.initializers.push(tensor);
     return unique;
+  }
+
+  /** A weight given in float32, stored in the compute dtype; returns its name. */
+  weight(name: string, dims: number[], values: Float32Array): string {
+    return this.initializer(name, this.computeType, dims, encodeValues(values, this.dtype));
+  }
+
+  /** A float32 `tensor` in the compute dtype: a Cast, or `tensor` itself in a float32 graph. */
+  fromFloat32(tensor: string): string {
+    return this.dtype === 'float32' ? tensor : this.op('Cast', [tensor], { to: DataType[this.computeType] });
+  }
+
+  /** `tensor` (in the compute dtype) as float32: a Cast, or `tensor` itself in a float32 graph. */
+  toFloat32(tensor: string): string {
+    return this.dtype === 'float32' ? tensor : this.op('Cast', [tensor], { to: DataType.float });
   }
 
   int64s(name: string, values: number[], dims: number[] = [values.length]): string {

@@ -1,5 +1,6 @@
 import type { Qwen3Config } from '../hf/config';
 import type { GraphBuilder } from './onnx-builder';
+import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './kv-names';
 import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
 import { rotaryTables } from './rope';
 
@@ -13,9 +14,12 @@ export interface Qwen3GraphOptions {
 }
 
 /**
- * Qwen3 reranker graph. Inputs: `input_ids` [B,S], `position_ids` [B,S] and `last_index` [B]
- * (flat index b*S + last real position of row b). Sequences are right-padded: with causal
- * attention, real tokens never see the padding, so no mask is needed.
+ * Qwen3 reranker graph. Inputs: `input_ids` [B,S], `position_ids` [B,S], `last_index` [B]
+ * (flat index b*S + last real position of row b) and per layer `past_key_L` / `past_value_L`
+ * [1, kvHeads, P, D]: the KV of a cached prefix that every row continues (P may be 0).
+ * Sequences are right-padded: with causal attention, real tokens never see the padding, so no
+ * mask is needed. Outputs per layer `present_key_L` / `present_value_L` [B, kvHeads, P+S, D]
+ * let a prefix run fill the cache.
  * Output `logits` [B,2] = (yes, no) for a CausalLM, [B,1] for a SequenceClassification head;
  * only the last position goes through the final layer's MLP and the head.
  */
@@ -26,16 +30,20 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
   const qDim = c.numHeads * D;
   const kvDim = c.numKvHeads * D;
   const I = c.intermediateSize;
-  const eps = { float: c.rmsNormEps };
+  // RMS norms accumulate in float32 whatever the compute dtype (stash_type 1).
+  const norm = { axis: -1, epsilon: { float: c.rmsNormEps }, stash_type: 1 };
 
   const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
   const positionIds = g.input('position_ids', 'int64', ['batch', 'seq']);
   const lastIndex = g.input('last_index', 'int64', ['batch']);
+  const batchDim = g.op('Slice', [g.op('Shape', [inputIds]), g.int64s('dim_0', [0]), g.int64s('dim_1', [1])]);
+  // Expand broadcasts: [B,1,1,1] repeats the past over the batch, whatever its length.
+  const pastTail = g.int64s('past_tail', [1, 1, 1]);
 
-  const embed = g.initializer('embed_tokens', 'float', [c.vocabSize, H], w.float32('model.embed_tokens.weight', [c.vocabSize, H]));
+  const embed = g.weight('embed_tokens', [c.vocabSize, H], w.float32('model.embed_tokens.weight', [c.vocabSize, H]));
   const { cos, sin } = rotaryTables(D, c.ropeTheta, options.maxPositions);
-  const cosCache = g.initializer('rope_cos', 'float', [options.maxPositions, D / 2], cos);
-  const sinCache = g.initializer('rope_sin', 'float', [options.maxPositions, D / 2], sin);
+  const cosCache = g.weight('rope_cos', [options.maxPositions, D / 2], cos);
+  const sinCache = g.weight('rope_sin', [options.maxPositions, D / 2], sin);
   const headsShape = (heads: number) => g.int64s(`shape_heads${heads}`, [0, 0, heads, D]);
   const qHeadsShape = headsShape(c.numHeads);
   const kvHeadsShape = c.numKvHeads === c.numHeads ? qHeadsShape : headsShape(c.numKvHeads);
@@ -48,7 +56,7 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
   for (let l = 0; l < c.numLayers; l++) {
     const p = `model.layers.${l}`;
     const isLast = l === c.numLayers - 1;
-    const norm1 = g.op('RMSNormalization', [x, g.floats(`${p}.input_layernorm`, w.float32(`${p}.input_layernorm.weight`, [H]))], { axis: -1, epsilon: eps });
+    const norm1 = g.op('RMSNormalization', [x, g.weight(`${p}.input_layernorm`, [H], w.float32(`${p}.input_layernorm.weight`, [H]))], norm);
     const wqkv = fusedMatMulWeight(
       [
         { data: w.float32(`${p}.self_attn.q_proj.weight`, [qDim, H]), out: qDim },
@@ -57,17 +65,23 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       ],
       H,
     );
-    const qkv = g.op('MatMul', [norm1, g.initializer(`${p}.qkv`, 'float', [H, qDim + 2 * kvDim], wqkv)]);
+    const qkv = g.op('MatMul', [norm1, g.weight(`${p}.qkv`, [H, qDim + 2 * kvDim], wqkv)]);
     const [q, k, v] = g.node('Split', [qkv, qkvSplit], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
-    const qNorm = g.floats(`${p}.q_norm`, w.float32(`${p}.self_attn.q_norm.weight`, [D]));
-    const kNorm = g.floats(`${p}.k_norm`, w.float32(`${p}.self_attn.k_norm.weight`, [D]));
+    const qNorm = g.weight(`${p}.q_norm`, [D], w.float32(`${p}.self_attn.q_norm.weight`, [D]));
+    const kNorm = g.weight(`${p}.k_norm`, [D], w.float32(`${p}.self_attn.k_norm.weight`, [D]));
     const toHeads = (t: string, shape: string) => g.op('Transpose', [g.op('Reshape', [t, shape])], { perm: [0, 2, 1, 3] });
     const rotate = (t: string) => g.op('RotaryEmbedding', [t, cosCache, sinCache, positionIds]);
     // q_norm / k_norm are RMS norms over each head's features, applied before the rotation.
-    const qh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [q, qHeadsShape]), qNorm], { axis: -1, epsilon: eps })], { perm: [0, 2, 1, 3] }));
-    const kh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [k, kvHeadsShape]), kNorm], { axis: -1, epsilon: eps })], { perm: [0, 2, 1, 3] }));
+    const qh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [q, qHeadsShape]), qNorm], norm)], { perm: [0, 2, 1, 3] }));
+    const kh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [k, kvHeadsShape]), kNorm], norm)], { perm: [0, 2, 1, 3] }));
     const vh = toHeads(v, kvHeadsShape);
-    const attn = g.op('Attention', [qh, kh, vh], { is_causal: 1 });
+    // The past (a cached prefix, [1, kvHeads, past, D], possibly empty) is shared by every row.
+    const past = (name: string) => g.op('Expand', [g.fromFloat32(g.input(name, 'float', [1, c.numKvHeads, 'past', D])), g.op('Concat', [batchDim, pastTail], { axis: 0 })]);
+    const [attn, presentKey, presentValue] = g.node('Attention', [qh, kh, vh, '', past(pastKeyName(l)), past(pastValueName(l))], { is_causal: 1 }, { outputCount: 3 }) as [string, string, string];
+    g.alias(g.toFloat32(presentKey), presentKeyName(l));
+    g.alias(g.toFloat32(presentValue), presentValueName(l));
+    g.output(presentKeyName(l), 'float', ['batch', c.numKvHeads, 'total', D]);
+    g.output(presentValueName(l), 'float', ['batch', c.numKvHeads, 'total', D]);
     let attnOut = g.op('Reshape', [g.op('Transpose', [attn], { perm: [0, 2, 1, 3] }), flatShape]);
     if (isLast) {
       // Only the last real position of each row feeds the head: drop the rest before the MLP.
@@ -75,9 +89,9 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       x = g.op('Gather', [g.op('Reshape', [x, rowsShape]), lastIndex]);
     }
     const wo = matMulWeight(w.float32(`${p}.self_attn.o_proj.weight`, [H, qDim]), H, qDim);
-    x = g.op('Add', [x, g.op('MatMul', [attnOut, g.initializer(`${p}.o_proj`, 'float', [qDim, H], wo)])]);
+    x = g.op('Add', [x, g.op('MatMul', [attnOut, g.weight(`${p}.o_proj`, [qDim, H], wo)])]);
 
-    const norm2 = g.op('RMSNormalization', [x, g.floats(`${p}.post_attention_layernorm`, w.float32(`${p}.post_attention_layernorm.weight`, [H]))], { axis: -1, epsilon: eps });
+    const norm2 = g.op('RMSNormalization', [x, g.weight(`${p}.post_attention_layernorm`, [H], w.float32(`${p}.post_attention_layernorm.weight`, [H]))], norm);
     const wgu = fusedMatMulWeight(
       [
         { data: w.float32(`${p}.mlp.gate_proj.weight`, [I, H]), out: I },
@@ -85,15 +99,16 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       ],
       H,
     );
-    const gu = g.op('MatMul', [norm2, g.initializer(`${p}.gate_up`, 'float', [H, 2 * I], wgu)]);
+    const gu = g.op('MatMul', [norm2, g.weight(`${p}.gate_up`, [H, 2 * I], wgu)]);
     const [gate, up] = g.node('Split', [gu, mlpSplit], { axis: -1 }, { outputCount: 2 }) as [string, string];
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
     const wd = matMulWeight(w.float32(`${p}.mlp.down_proj.weight`, [H, I]), H, I);
-    x = g.op('Add', [x, g.op('MatMul', [act, g.initializer(`${p}.down_proj`, 'float', [I, H], wd)])]);
+    x = g.op('Add', [x, g.op('MatMul', [act, g.weight(`${p}.down_proj`, [I, H], wd)])]);
   }
-  const finalNorm = g.op('RMSNormalization', [x, g.floats('model.norm', w.float32('model.norm.weight', [H]))], { axis: -1, epsilon: eps });
+  const finalNorm = g.op('RMSNormalization', [x, g.weight('model.norm', [H], w.float32('model.norm.weight', [H]))], norm);
   const head = headWeight(options);
-  const logits = g.op('MatMul', [finalNorm, g.initializer('head', 'float', [H, head.rows], head.weight)]);
+  // The head's few rows stay float32: the logits come out in float32 at no cost.
+  const logits = g.op('MatMul', [g.toFloat32(finalNorm), g.initializer('head', 'float', [H, head.rows], head.weight)]);
   g.alias(logits, 'logits');
   g.output('logits', 'float', ['batch', head.rows]);
 }

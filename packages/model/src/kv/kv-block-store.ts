@@ -7,11 +7,6 @@ export interface KvCacheShape {
   numBlocks: number;
 }
 
-/** Bytes one block takes across all layers, keys and values, in fp32. */
-export function kvBytesPerBlock(shape: Omit<KvCacheShape, 'numBlocks'>): number {
-  return 2 * shape.numLayers * shape.numKvHeads * shape.blockSize * shape.headDim * Float32Array.BYTES_PER_ELEMENT;
-}
-
 /**
  * The key and value tensors behind the engine's block ids. Each layer keeps one array per kind
  * laid out [block, kvHead, token, dim], so a block's rows for one head are contiguous and

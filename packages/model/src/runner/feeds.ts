@@ -2,8 +2,10 @@ import { ort } from '../runtime/session';
 
 /** One tokenized sequence as the graph reads it. */
 export interface SequenceInput {
-  inputIds: number[];
-  tokenTypeIds?: number[];
+  inputIds: readonly number[];
+  tokenTypeIds?: readonly number[];
+  /** Position of the first token: the length of the cached prefix it continues (decoders). */
+  startPosition?: number;
 }
 
 /** How a family's graph wants its inputs laid out. */
@@ -24,7 +26,8 @@ export function buildFeeds(batch: SequenceInput[], layout: FeedLayout): Record<s
     batch.forEach((seq, b) => {
       const row = b * S;
       seq.inputIds.forEach((id, i) => (inputIds[row + i] = BigInt(id)));
-      for (let i = 0; i < S; i++) positionIds[row + i] = BigInt(i);
+      const start = seq.startPosition ?? 0;
+      for (let i = 0; i < S; i++) positionIds[row + i] = BigInt(start + i);
       lastIndex[b] = BigInt(row + seq.inputIds.length - 1);
     });
     return {

@@ -1,0 +1,84 @@
+import type { ModelExecutor, PrefixGroup, ScheduledPair, SchedulerOutput } from '@rerankd/engine';
+import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
+import type { KvBlockStore } from '../kv/kv-block-store';
+import { ort } from '../runtime/session';
+import { buildFeeds, type FeedLayout, type SequenceInput } from './feeds';
+
+
+export interface DecoderKvShape {
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+}
+
+type PastTensors = Record<string, ort.Tensor>;
+
+/**
+ * Executes the scheduler's plans: for each prefix group, computes the KV of its new prefix
+ * tokens into the group's blocks, then scores all of the group's pairs in one batch attending
+ * to those blocks; pairs without a shared prefix run whole. Groups run in plan order, since a
+ * group may read blocks an earlier group of the same step wrote.
+ */
+export class PlanExecutor implements ModelExecutor {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly layout: FeedLayout,
+    /** Decoders only: the KV shape and the store behind the block ids. */
+    private readonly kv: { shape: DecoderKvShape; store: KvBlockStore } | null,
+  ) {}
+
+  async execute(plan: SchedulerOutput): Promise<Map<string, number[]>> {
+    const logits = new Map<string, number[]>();
+    for (const group of plan.prefixGroups) {
+      if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
+      await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds), logits);
+    }
+    for (const batch of plan.unsharedBatches) await this.scoreBatch(batch, this.emptyPast(), logits);
+    return logits;
+  }
+
+  /** Runs the new prefix tokens (batch 1) after the cached ones and stores their KV in the group's blocks. */
+  private async computePrefix(group: PrefixGroup, blockSize: number): Promise<void> {
+    const kv = this.requireKv();
+    const cachedBlocks = group.numCachedTokens / blockSize;
+    const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
+    const fetches = Array.from({ length: kv.shape.numLayers }, (_, l) => [presentKeyName(l), presentValueName(l)]).flat();
+    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(group.blockIds.slice(0, cachedBlocks)) }, fetches);
+    for (let l = 0; l < kv.shape.numLayers; l++) {
+      const present = { key: outputs[presentKeyName(l)]?.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
+      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, group.prefixLength, group.numCachedTokens);
+    }
+  }
+
+  private async scoreBatch(pairs: readonly ScheduledPair[], past: PastTensors, into: Map<string, number[]>): Promise<void> {
+    if (pairs.length === 0) return;
+    const inputs: SequenceInput[] = pairs.map((p) => ({ inputIds: p.tokenIds, startPosition: p.startPosition, ...(p.tokenTypeIds ? { tokenTypeIds: p.tokenTypeIds } : {}) }));
+    const outputs = await this.session.run({ ...buildFeeds(inputs, this.layout), ...past }, ['logits']);
+    const data = outputs.logits?.data as Float32Array;
+    const perRow = data.length / pairs.length;
+    pairs.forEach((pair, row) => into.set(pair.pairId, Array.from(data.subarray(row * perRow, (row + 1) * perRow))));
+  }
+
+  /** Past inputs [1, kvHeads, blocks × blockSize, dim] per layer; encoders have none. */
+  private gatherPast(blockIds: readonly number[]): PastTensors {
+    if (!this.kv) return {};
+    const { shape, store } = this.kv;
+    const length = blockIds.length * store.shape.blockSize;
+    const feeds: PastTensors = {};
+    for (let l = 0; l < shape.numLayers; l++) {
+      const { key, value } = store.gather(l, blockIds);
+      feeds[pastKeyName(l)] = new ort.Tensor('float32', key, [1, shape.numKvHeads, length, shape.headDim]);
+      feeds[pastValueName(l)] = new ort.Tensor('float32', value, [1, shape.numKvHeads, length, shape.headDim]);
+    }
+    return feeds;
+  }
+
+  private emptyPast(): PastTensors {
+    return this.gatherPast([]);
+  }
+
+  private requireKv(): { shape: DecoderKvShape; store: KvBlockStore } {
+    if (!this.kv) throw new Error('a prefix group reached a model without a KV cache');
+    return this.kv;
+  }
+}
