@@ -31,8 +31,8 @@ export interface GatewayDeps {
 }
 
 const KNOWN_PATHS = new Set([...MODELS_PATHS, ...RERANK_PATHS, ...SCORE_PATHS, ...PROBE_PATHS, ...METRICS_PATHS]);
-/** Probes and scrapers carry no credentials. */
-const PUBLIC_PATHS = new Set(['/health', '/metrics']);
+/** Probes and scrapers carry no credentials; readiness says nothing a client could misuse. */
+const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The gateway's HTTP app. It starts listening for results on its reply channel at once; a

@@ -122,8 +122,8 @@ describe('API keys', () => {
   });
   after(() => gateway.close());
 
-  it('401 without a key or with a wrong one, on every route but /health and /metrics', async () => {
-    for (const path of ['/v1/rerank', '/score', '/v1/models', '/ready', '/version', '/unknown']) {
+  it('401 without a key or with a wrong one, on every route but the probes and /metrics', async () => {
+    for (const path of ['/v1/rerank', '/score', '/v1/models', '/version', '/unknown']) {
       const answer = await request(gateway.base, path);
       assertError(answer, 401, 'AuthenticationError', null);
       assert.equal(answer.headers.get('www-authenticate'), 'Bearer');
@@ -132,6 +132,7 @@ describe('API keys', () => {
     assertError(wrong, 401, 'AuthenticationError', null);
     assert.equal((await request(gateway.base, '/health')).status, 200);
     assert.equal((await request(gateway.base, '/metrics')).status, 200);
+    assert.equal((await request(gateway.base, '/ready')).status, 200);
   });
 
   it('accepts any configured key as a Bearer token or as x-api-key', async () => {
