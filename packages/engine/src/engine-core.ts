@@ -17,7 +17,11 @@ export interface EngineStepResult {
   /** Requests that left the engine in this step. */
   finished: FinishedRequest[];
   stats: EngineStats;
+  /** Wall time of the step: scheduling, execution and update. */
+  seconds: number;
 }
+
+export type StepListener = (result: EngineStepResult) => void;
 
 /**
  * The step loop: schedule, execute, update. Each request's promise settles with how it left the
@@ -28,6 +32,7 @@ export class EngineCore {
   private readonly executor: ModelExecutor;
   private readonly waiters = new Map<string, (finished: FinishedRequest) => void>();
   private readonly wake = new WakeSignal();
+  private readonly stepListeners = new Set<StepListener>();
   private latestStats: EngineStats;
   private stepping = false;
   private closed = false;
@@ -56,6 +61,12 @@ export class EngineCore {
     return finished;
   }
 
+  /** Called after every step that ran pairs (for metrics); returns an unsubscribe. */
+  onStep(listener: StepListener): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
+  }
+
   /** Ends a request now (its promise settles as aborted); false when it is not in the engine. */
   abort(requestId: string): boolean {
     if (!this.scheduler.abortRequest(requestId)) return false;
@@ -68,11 +79,14 @@ export class EngineCore {
     if (this.stepping) throw new Error('a step is already running');
     this.stepping = true;
     try {
+      const started = performance.now();
       const plan = this.scheduler.schedule();
       const finished = plan.numScheduledPairs === 0 ? this.scheduler.updateFromOutput(plan, new Map()) : await this.execute(plan);
       this.latestStats = this.scheduler.makeStats(plan);
       for (const request of finished) this.deliver(request);
-      return { plan, finished, stats: this.latestStats };
+      const result = { plan, finished, stats: this.latestStats, seconds: (performance.now() - started) / 1000 };
+      if (plan.numScheduledPairs > 0) for (const listener of this.stepListeners) listener(result);
+      return result;
     } finally {
       this.stepping = false;
     }

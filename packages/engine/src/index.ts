@@ -19,5 +19,5 @@ export { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 export type { FinishedRequest, PrefixGroup, ScheduledPair, SchedulerOutput } from './scheduler/output';
 export type { EngineStats, StepStats } from './stats';
 export type { ModelExecutor } from './model-executor';
-export { EngineCore, type EngineCoreOptions, type EngineStepResult } from './engine-core';
+export { EngineCore, type EngineCoreOptions, type EngineStepResult, type StepListener } from './engine-core';
 export { MissingLogitsError } from './errors';

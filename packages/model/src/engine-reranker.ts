@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TimeoutError, UnavailableError } from '@rerankd/protocol';
-import type { EngineCore, EngineStats, FinishedRequest, TokenizedPair } from '@rerankd/engine';
+import type { EngineCore, EngineStats, FinishedRequest, StepListener, TokenizedPair } from '@rerankd/engine';
 import type { ModelConfig } from './hf/config';
 import type { PairInput, PairOutput, Reranker, ScoreOptions } from './reranker';
 import type { EncodedPair, PairEncoder } from './tokenize';
@@ -28,6 +28,11 @@ export class EngineReranker implements Reranker {
 
   get stats(): EngineStats {
     return this.engine.stats;
+  }
+
+  /** Observes every engine step (batch sizes, tokens, padding, time), for metrics. */
+  onStep(listener: StepListener): () => void {
+    return this.engine.onStep(listener);
   }
 
   async score(pairs: PairInput[], options: ScoreOptions = {}): Promise<PairOutput[]> {

@@ -8,7 +8,7 @@ import type { Reranker } from './reranker';
 import { KvBlockStore } from './kv/kv-block-store';
 import { PlanExecutor } from './runner/plan-executor';
 import type { FeedLayout } from './runner/feeds';
-import { EngineCore, KVCacheManager, Scheduler, kvCacheBytesPerBlock, numBlocksForMemory, type EngineStats } from '@rerankd/engine';
+import { EngineCore, KVCacheManager, Scheduler, kvCacheBytesPerBlock, numBlocksForMemory, type EngineStats, type StepListener } from '@rerankd/engine';
 import type { ComputeDtype, DtypeChoice } from './graph/precision';
 import type { Device } from './runtime/device';
 import { resolveComputeDtype } from './runtime/dtype';
@@ -46,6 +46,7 @@ export interface LoadedReranker extends Reranker {
   readonly execution: ExecutionInfo;
   /** The engine's counters as of its last step: KV usage, prefix-cache hits, step sizes. */
   readonly stats: EngineStats;
+  onStep(listener: StepListener): () => void;
 }
 
 export const DEFAULT_MAX_NUM_PAIRS = 64;
