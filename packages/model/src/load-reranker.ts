@@ -10,6 +10,7 @@ import { PlanExecutor } from './runner/plan-executor';
 import type { FeedLayout } from './runner/feeds';
 import { EngineCore, KVCacheManager, Scheduler, kvCacheBytesPerBlock, numBlocksForMemory, type EngineStats, type StepListener } from '@rerankd/engine';
 import type { ComputeDtype, DtypeChoice } from './graph/precision';
+import type { Quantization } from './graph/quantize';
 import type { Device } from './runtime/device';
 import { resolveComputeDtype } from './runtime/dtype';
 import { checkDevice, createSession, executionInfo, type ExecutionInfo, type SessionOptions } from './runtime/session';
@@ -31,6 +32,8 @@ export interface LoadRerankerOptions {
   /** KV-cache pool size in bytes (default 512 MiB), or in blocks of 16 tokens. */
   kvCacheMemory?: number;
   numKvBlocks?: number;
+  /** int8: weights quantized per column for the CPU's integer MatMul (float32 on the CPU only). */
+  quantization?: Quantization;
   threads?: number;
   /** cpu (default) or cuda:N. */
   device?: Device;
@@ -67,7 +70,10 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
   const headTokenIds: [number, number] | undefined =
     encoder instanceof Qwen3PairEncoder ? [encoder.yesTokenId, encoder.noTokenId] : undefined;
   const kvShape = config.family === 'qwen3' ? kvCacheShape(config, options) : null;
-  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, ...(headTokenIds ? { headTokenIds } : {}) });
+  if (options.quantization === 'int8' && (device !== 'cpu' || dtype !== 'float32')) {
+    throw new InvalidRequestError('--quantization int8 runs on the CPU in float32 only');
+  }
+  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, quantization: options.quantization ?? 'none', ...(headTokenIds ? { headTokenIds } : {}) });
   try {
     const sessionOptions: SessionOptions & { dtype: ComputeDtype } = { device, dtype, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
     if (options.allowCpuFallback) sessionOptions.allowCpuFallback = true;

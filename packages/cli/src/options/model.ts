@@ -12,6 +12,7 @@ export interface ModelFlags {
   prefixCaching?: boolean;
   kvCacheMemory?: number;
   numKvBlocks?: number;
+  quantization?: 'none' | 'int8';
   threads?: number;
   device?: string;
   dtype?: DtypeChoice;
@@ -30,6 +31,7 @@ export function addModelOptions(command: Command): Command {
     .addOption(option('--no-prefix-caching', 'compute every pair whole instead of reusing the KV of its query\'s prefix'))
     .addOption(option('--kv-cache-memory <bytes>', 'KV-cache pool for cached prefixes (default 512 MiB)').argParser(positiveInt('--kv-cache-memory')))
     .addOption(option('--num-kv-blocks <n>', 'KV-cache pool in blocks of 16 tokens (instead of --kv-cache-memory)').argParser(positiveInt('--num-kv-blocks')))
+    .addOption(option('--quantization <method>', 'int8: projections as dynamically quantized int8 MatMuls on the CPU (faster, small score drift)').choices(['none', 'int8']))
     .addOption(option('--threads <n>', 'CPU threads per operator (default: all cores)').argParser(positiveInt('--threads')))
     .addOption(option('--device <device>', 'cpu, cuda or cuda:N (see rerankd gpu-setup)').default('cpu'))
     .addOption(option('--dtype <dtype>', 'precision of weights and compute; auto: the checkpoint\'s on CUDA, float32 on the CPU').choices(DTYPE_CHOICES).default('auto'))
@@ -61,6 +63,7 @@ export function toLoadOptions(model: string, flags: ModelFlags): LoadRerankerOpt
   if (flags.prefixCaching === false) options.prefixCaching = false;
   if (flags.kvCacheMemory !== undefined) options.kvCacheMemory = flags.kvCacheMemory;
   if (flags.numKvBlocks !== undefined) options.numKvBlocks = flags.numKvBlocks;
+  if (flags.quantization !== undefined) options.quantization = flags.quantization;
   if (flags.threads !== undefined) options.threads = flags.threads;
   if (flags.device !== undefined) options.device = parseDevice(flags.device);
   if (flags.dtype !== undefined) options.dtype = flags.dtype;

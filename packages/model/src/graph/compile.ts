@@ -7,9 +7,12 @@ import { buildEncoderGraph } from './encoder';
 import type { WeightSource } from './linear';
 import type { ComputeDtype } from './precision';
 import { buildQwen3Graph } from './qwen3';
+import type { Quantization } from './quantize';
 
 /** Opset 23 brings Attention, RotaryEmbedding and RMSNormalization as standard operators. */
 const OPSETS = { '': 23 };
+/** DynamicQuantizeMatMul lives in ORT's contrib domain. */
+const QUANTIZED_OPSETS = { ...OPSETS, 'com.microsoft': 1 };
 
 export interface CompiledGraph {
   modelPath: string;
@@ -24,23 +27,27 @@ export interface CompileOptions {
   headTokenIds?: [number, number];
   /** Precision of weights and activations; float32 when absent. */
   dtype?: ComputeDtype;
+  /** int8: the projections run as dynamically quantized MatMuls (float32 CPU graphs only). */
+  quantization?: Quantization;
 }
 
 /** Builds the ONNX graph of a model from its weights into a temporary directory. */
 export function compileGraph(config: ModelConfig, weights: WeightSource, options: CompileOptions): CompiledGraph {
   const dir = mkdtempSync(join(tmpdir(), 'rerankd-graph-'));
   try {
+    const quantization = options.quantization ?? 'none';
+    if (quantization !== 'none' && (options.dtype ?? 'float32') !== 'float32') throw new Error('int8 quantization needs a float32 graph');
     const builder = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin', options.dtype ?? 'float32');
     if (config.family === 'qwen3') {
       if (config.architecture === 'Qwen3ForCausalLM' && !options.headTokenIds) {
         throw new Error('a Qwen3 CausalLM reranker graph needs the yes/no token ids');
       }
-      buildQwen3Graph(builder, { config, weights, headTokenIds: options.headTokenIds ?? [0, 0], maxPositions: options.maxPositions });
+      buildQwen3Graph(builder, { config, weights, headTokenIds: options.headTokenIds ?? [0, 0], maxPositions: options.maxPositions, quantization });
     } else {
-      buildEncoderGraph(builder, { config, weights });
+      buildEncoderGraph(builder, { config, weights, quantization });
     }
     const modelPath = join(dir, 'model.onnx');
-    writeFileSync(modelPath, builder.finish(OPSETS, config.architecture));
+    writeFileSync(modelPath, builder.finish(quantization === 'none' ? OPSETS : QUANTIZED_OPSETS, config.architecture));
     return { modelPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });

@@ -1,11 +1,13 @@
 import type { EncoderConfig } from '../hf/config';
 import { DataType, type GraphBuilder } from './onnx-builder';
 import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
+import { projection, type Quantization } from './quantize';
 import { lowestValue } from './precision';
 
 export interface EncoderGraphOptions {
   config: EncoderConfig;
   weights: WeightSource;
+  quantization?: Quantization;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface EncoderGraphOptions {
  * from the classification head on the first token; the last layer computes only that row
  * after attention.
  */
-export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: EncoderGraphOptions): void {
+export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w, quantization = 'none' }: EncoderGraphOptions): void {
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const D = H / c.numHeads;
@@ -30,7 +32,7 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
   const vector = (name: string, size: number) => g.weight(name, [size], w.float32(`${name}`, [size]));
   const linear = (input: string, name: string, out: number, inFeatures: number) => {
     const weight = matMulWeight(w.float32(`${name}.weight`, [out, inFeatures]), out, inFeatures);
-    return g.op('Add', [g.op('MatMul', [input, g.weight(`${name}.w`, [inFeatures, out], weight)]), vector(`${name}.bias`, out)]);
+    return g.op('Add', [projection(g, quantization, input, `${name}.w`, weight, inFeatures, out), vector(`${name}.bias`, out)]);
   };
   const layerNorm = (input: string, name: string) =>
     g.op('LayerNormalization', [input, vector(`${name}.weight`, H), vector(`${name}.bias`, H)], norm);
@@ -66,7 +68,7 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w }: En
     );
     const bqkv = new Float32Array(3 * H);
     ['query', 'key', 'value'].forEach((n, i) => bqkv.set(w.float32(`${a}.${n}.bias`, [H]), i * H));
-    const qkv = g.op('Add', [g.op('MatMul', [x, g.weight(`${a}.qkv`, [H, 3 * H], wqkv)]), g.weight(`${a}.qkv_bias`, [3 * H], bqkv)]);
+    const qkv = g.op('Add', [projection(g, quantization, x, `${a}.qkv`, wqkv, H, 3 * H), g.weight(`${a}.qkv_bias`, [3 * H], bqkv)]);
     const [q, k, v] = g.node('Split', [qkv, split], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
     const toHeads = (t: string) => g.op('Transpose', [g.op('Reshape', [t, headsShape])], { perm: [0, 2, 1, 3] });
     const attn = g.op('Attention', [toHeads(q), toHeads(k), toHeads(v), keyMask]);

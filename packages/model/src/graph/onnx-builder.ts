@@ -9,6 +9,7 @@ const { onnx } = onnxProto;
 /** ONNX element types used by the graphs (values of onnx.TensorProto.DataType). */
 export const DataType = {
   float: 1,
+  int8: 3,
   int32: 6,
   int64: 7,
   bool: 9,

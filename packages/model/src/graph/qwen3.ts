@@ -2,6 +2,7 @@ import type { Qwen3Config } from '../hf/config';
 import type { GraphBuilder } from './onnx-builder';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './kv-names';
 import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
+import { projection, type Quantization } from './quantize';
 import { rotaryTables } from './rope';
 
 export interface Qwen3GraphOptions {
@@ -11,6 +12,7 @@ export interface Qwen3GraphOptions {
   headTokenIds: [number, number];
   /** Longest sequence the graph accepts: sizes the rotary tables. */
   maxPositions: number;
+  quantization?: Quantization;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface Qwen3GraphOptions {
  */
 export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): void {
   const { config: c, weights: w } = options;
+  const quantization = options.quantization ?? 'none';
   const H = c.hiddenSize;
   const D = c.headDim;
   const qDim = c.numHeads * D;
@@ -65,7 +68,7 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       ],
       H,
     );
-    const qkv = g.op('MatMul', [norm1, g.weight(`${p}.qkv`, [H, qDim + 2 * kvDim], wqkv)]);
+    const qkv = projection(g, quantization, norm1, `${p}.qkv`, wqkv, H, qDim + 2 * kvDim);
     const [q, k, v] = g.node('Split', [qkv, qkvSplit], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
     const qNorm = g.weight(`${p}.q_norm`, [D], w.float32(`${p}.self_attn.q_norm.weight`, [D]));
     const kNorm = g.weight(`${p}.k_norm`, [D], w.float32(`${p}.self_attn.k_norm.weight`, [D]));
@@ -89,7 +92,7 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       x = g.op('Gather', [g.op('Reshape', [x, rowsShape]), lastIndex]);
     }
     const wo = matMulWeight(w.float32(`${p}.self_attn.o_proj.weight`, [H, qDim]), H, qDim);
-    x = g.op('Add', [x, g.op('MatMul', [attnOut, g.weight(`${p}.o_proj`, [qDim, H], wo)])]);
+    x = g.op('Add', [x, projection(g, quantization, attnOut, `${p}.o_proj`, wo, qDim, H)]);
 
     const norm2 = g.op('RMSNormalization', [x, g.weight(`${p}.post_attention_layernorm`, [H], w.float32(`${p}.post_attention_layernorm.weight`, [H]))], norm);
     const wgu = fusedMatMulWeight(
@@ -99,11 +102,11 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       ],
       H,
     );
-    const gu = g.op('MatMul', [norm2, g.weight(`${p}.gate_up`, [H, 2 * I], wgu)]);
+    const gu = projection(g, quantization, norm2, `${p}.gate_up`, wgu, H, 2 * I);
     const [gate, up] = g.node('Split', [gu, mlpSplit], { axis: -1 }, { outputCount: 2 }) as [string, string];
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
     const wd = matMulWeight(w.float32(`${p}.mlp.down_proj.weight`, [H, I]), H, I);
-    x = g.op('Add', [x, g.op('MatMul', [act, g.weight(`${p}.down_proj`, [I, H], wd)])]);
+    x = g.op('Add', [x, projection(g, quantization, act, `${p}.down_proj`, wd, I, H)]);
   }
   const finalNorm = g.op('RMSNormalization', [x, g.weight('model.norm', [H], w.float32('model.norm.weight', [H]))], norm);
   const head = headWeight(options);
