@@ -47,6 +47,43 @@ describe('rerankd gateway + workers over Redis', () => {
     assert.equal(unknown.status, 404);
   });
 
+  test('every dialect answers with the scores of rerankd score', async () => {
+    const docs = documents(6);
+    const expected = await directScores(modelDir, QUERY, docs);
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(response.status, 200, path);
+      return response.json() as Promise<unknown>;
+    };
+    for (const path of ['/v1/rerank', '/rerank', '/v2/rerank', '/v1/v1/rerank']) {
+      const body = (await post(path, { model: MODEL_NAME, query: QUERY, documents: docs })) as RerankBody;
+      assertScoresByIndex(body.results.map((r) => ({ index: r.index, score: r.relevance_score })), expected, path);
+    }
+    for (const path of ['/v1/score', '/score']) {
+      const body = (await post(path, { model: MODEL_NAME, text_1: QUERY, text_2: docs })) as { data: { index: number; score: number }[] };
+      assertScoresByIndex(body.data, expected, path);
+    }
+    assertScoresByIndex((await post('/rerank', { query: QUERY, texts: docs })) as { index: number; score: number }[], expected, 'TEI');
+  });
+
+  test('several models behind one gateway: each request reaches its own model', async () => {
+    const bertDir = fixtureModelDir('bert-tiny-ce');
+    const bert = await startRerankd(['worker', bertDir, '--served-model-name', 'bert-tiny', '--redis-url', redis.url, '--threads', '1'], { portFlag: '--metrics-port' });
+    try {
+      const models = (await (await fetch(`${gateway.url}/v1/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(models.data.map((m) => m.id).sort(), ['bert-tiny', MODEL_NAME]);
+      const docs = documents(4);
+      const response = await fetch(`${gateway.url}/v1/rerank`, { method: 'POST', body: JSON.stringify({ model: 'bert-tiny', query: QUERY, documents: docs }) });
+      const body = (await response.json()) as RerankBody;
+      assertScoresByIndex(body.results.map((r) => ({ index: r.index, score: r.relevance_score })), await directScores(bertDir, QUERY, docs));
+      // Without a model name the gateway cannot choose: it says which exist.
+      const ambiguous = await fetch(`${gateway.url}/v1/rerank`, { method: 'POST', body: JSON.stringify({ query: QUERY, documents: docs }) });
+      assert.equal(ambiguous.status, 400);
+    } finally {
+      await bert.stop();
+    }
+  });
+
   test('a request for 1,000 documents is shared by both workers and merges to the single-worker answer', async () => {
     const docs = documents(1000);
     const before = await Promise.all(workers.map(pairsScored));
