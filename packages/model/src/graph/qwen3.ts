@@ -1,5 +1,5 @@
 import type { Qwen3Config } from '../hf/config';
-import type { GraphBuilder } from './onnx-builder';
+import { DataType, type GraphBuilder } from './onnx-builder';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './kv-names';
 import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
 import { projection, type Quantization } from './quantize';
@@ -39,9 +39,9 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
   const inputIds = g.input('input_ids', 'int64', ['batch', 'seq']);
   const positionIds = g.input('position_ids', 'int64', ['batch', 'seq']);
   const lastIndex = g.input('last_index', 'int64', ['batch']);
-  const batchDim = g.op('Slice', [g.op('Shape', [inputIds]), g.int64s('dim_0', [0]), g.int64s('dim_1', [1])]);
-  // Expand broadcasts: [B,1,1,1] repeats the past over the batch, whatever its length.
-  const pastTail = g.int64s('past_tail', [1, 1, 1]);
+  // Zeros of shape [B,1,1,1]: adding them repeats a past over the batch, whatever its length,
+  // with element-wise ops only (shape arithmetic would run on the CPU under a GPU provider).
+  const batchZeros = g.op('Cast', [g.op('Unsqueeze', [g.op('Mul', [lastIndex, g.int64s('zero', [0], [])]), g.int64s('batch_axes', [1, 2, 3])])], { to: DataType[g.computeType] });
 
   const embed = g.weight('embed_tokens', [c.vocabSize, H], w.float32('model.embed_tokens.weight', [c.vocabSize, H]));
   const { cos, sin } = rotaryTables(D, c.ropeTheta, options.maxPositions);
@@ -79,7 +79,7 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
     const kh = rotate(g.op('Transpose', [g.op('RMSNormalization', [g.op('Reshape', [k, kvHeadsShape]), kNorm], norm)], { perm: [0, 2, 1, 3] }));
     const vh = toHeads(v, kvHeadsShape);
     // The past (a cached prefix, [1, kvHeads, past, D], possibly empty) is shared by every row.
-    const past = (name: string) => g.op('Expand', [g.fromFloat32(g.input(name, 'float', [1, c.numKvHeads, 'past', D])), g.op('Concat', [batchDim, pastTail], { axis: 0 })]);
+    const past = (name: string) => g.op('Add', [g.fromFloat32(g.input(name, 'float', [1, c.numKvHeads, 'past', D])), batchZeros]);
     const [attn, presentKey, presentValue] = g.node('Attention', [qh, kh, vh, '', past(pastKeyName(l)), past(pastValueName(l))], { is_causal: 1 }, { outputCount: 3 }) as [string, string, string];
     g.alias(g.toFloat32(presentKey), presentKeyName(l));
     g.alias(g.toFloat32(presentValue), presentValueName(l));
