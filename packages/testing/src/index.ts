@@ -1,3 +1,4 @@
 export * from './fixtures';
 export * from './redis';
 export * from './rerankd-process';
+export * from './redis-tls';
