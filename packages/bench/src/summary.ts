@@ -1,0 +1,76 @@
+import { counterDeltas } from './metrics/engine-metrics';
+import { round, summarizeLatencies } from './stats';
+import type { RequestRecord, WorkloadRun } from './workloads/run-workload';
+import type { WorkloadName } from './workloads/workload';
+
+/** The numbers of one workload run against one server. */
+export interface RunSummary {
+  /** Requests of the load phase (w3: big and interactive ones). */
+  requests: number;
+  /** Requests that failed, in any phase. */
+  errors: number;
+  /** Wall time of the load phase. */
+  seconds: number;
+  /** Query-document pairs scored in the load phase. */
+  pairs: number;
+  pairs_per_s: number;
+  /** From the answers' usage.prompt_tokens (or the workers' counter for dialects without usage). */
+  prompt_tokens: number | null;
+  tokens_per_s: number | null;
+  /** Request latency (w3: of the big requests). */
+  p50_ms: number | null;
+  p90_ms: number | null;
+  p99_ms: number | null;
+  /** w3: latency of the interactive requests under load, and on the idle server before it. */
+  interactive_p50_ms?: number | null;
+  interactive_p99_ms?: number | null;
+  interactive_idle_p99_ms?: number | null;
+  /** From /metrics deltas, null where the server has no such counters. */
+  prefix_hit_rate: number | null;
+  padding_fraction: number | null;
+  /** (prompt tokens − prefix-cache hit tokens) × 2 × non-embedding parameters per second. */
+  useful_gflops: number | null;
+}
+
+export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameters: number | null): RunSummary {
+  const measured = run.records.filter((r) => r.role !== 'idle');
+  const ok = measured.filter((r) => r.ok);
+  const latencies = (role: RequestRecord['role']) => run.records.filter((r) => r.ok && r.role === role).map((r) => r.latencyMs);
+  const pairs = ok.reduce((sum, r) => sum + r.pairs, 0);
+  const deltas = counterDeltas(run.countersBefore, run.countersAfter);
+  const fromUsage = ok.length > 0 && ok.every((r) => r.promptTokens !== null);
+  const promptTokens = fromUsage ? ok.reduce((sum, r) => sum + (r.promptTokens ?? 0), 0) : deltas.workerPromptTokens;
+  const seconds = run.seconds;
+  const load = summarizeLatencies(latencies('load'));
+  const interactive = summarizeLatencies(latencies('interactive'));
+  return {
+    requests: measured.length,
+    errors: run.records.filter((r) => !r.ok).length,
+    seconds: round(seconds, 3),
+    pairs,
+    pairs_per_s: round(pairs / seconds, 2),
+    prompt_tokens: promptTokens,
+    tokens_per_s: promptTokens === null ? null : round(promptTokens / seconds, 1),
+    p50_ms: load.p50,
+    p90_ms: load.p90,
+    p99_ms: load.p99,
+    ...(workload === 'w3'
+      ? {
+          interactive_p50_ms: interactive.p50,
+          interactive_p99_ms: interactive.p99,
+          interactive_idle_p99_ms: summarizeLatencies(latencies('idle')).p99,
+        }
+      : {}),
+    prefix_hit_rate: deltas.prefixHitRate === null ? null : round(deltas.prefixHitRate, 4),
+    padding_fraction: deltas.paddingFraction === null ? null : round(deltas.paddingFraction, 4),
+    useful_gflops:
+      parameters === null || promptTokens === null
+        ? null
+        : round(((promptTokens - (deltas.prefixHitTokens ?? 0)) * 2 * parameters) / seconds / 1e9, 3),
+  };
+}
+
+/** The first failure of a run, to say why its numbers are not to be trusted. */
+export function firstError(run: WorkloadRun): string | undefined {
+  return run.records.find((r) => !r.ok)?.error;
+}
