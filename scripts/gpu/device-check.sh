@@ -61,6 +61,7 @@ step info 40 bash -c 'nvidia-smi --query-gpu=name,memory.total,driver_version --
 
 # --- fixtures (profiles stay in /tmp: large, and only their summary matters)
 DEVICE=${DEVICE:-cuda:0}
+mkdir -p /tmp/rerankd-profiles
 step fixtures 150 node dist/check-fixtures.mjs --device "$DEVICE" --dtypes "${FIXTURE_DTYPES:-float32,float16,bfloat16}" \
   --out "$OUT/fixtures.jsonl" --profile-dir /tmp/rerankd-profiles
 
