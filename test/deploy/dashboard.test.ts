@@ -7,13 +7,22 @@ const DASHBOARD = join(CHART_DIR, 'dashboards', 'rerankd.json');
 const dashboard = JSON.parse(readText(DASHBOARD)) as Record<string, unknown>;
 const panels = (dashboard.panels as Record<string, unknown>[]).filter((p) => p.type !== 'row');
 const exprs = panels.flatMap((p) => ((p.targets as Record<string, unknown>[] | undefined) ?? []).map((t) => String(t.expr)));
+/** The metric selectors of the template variables (`label_values(<selector>, <label>)`). */
+const variableQueries = (field(dashboard, 'templating', 'list') as Record<string, unknown>[])
+  .map((v) => /^label_values\((.*),\s*\w+\)$/.exec(String(v.definition ?? ''))?.[1])
+  .filter((q): q is string => q !== undefined);
 
-/** Metric names the code registers (prom-client `name: 'rerankd_…'`), plus Prometheus' own `up`. */
+/** Process metrics of prom-client's collectDefaultMetrics() that the dashboard may use. */
+const DEFAULT_PROCESS_METRICS = ['process_start_time_seconds', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds'];
+
+/** Metric names the code registers (prom-client `name: 'rerankd_…'`, and the default process metrics under rerankd_). */
 function registeredMetrics(): Set<string> {
-  const names = new Set(['up']);
+  const names = new Set<string>();
   for (const file of listFiles(join(ROOT, 'packages'), (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
     if (file.includes('node_modules')) continue;
-    for (const match of readText(file).matchAll(/name: '(rerankd_[a-z0-9_]+)'/g)) names.add(match[1]!);
+    const text = readText(file);
+    for (const match of text.matchAll(/name: '(rerankd_[a-z0-9_]+)'/g)) names.add(match[1]!);
+    if (/collectDefaultMetrics\(\{[^}]*prefix: 'rerankd_'/.test(text)) for (const name of DEFAULT_PROCESS_METRICS) names.add(`rerankd_${name}`);
   }
   return names;
 }
@@ -42,22 +51,32 @@ describe('Grafana dashboard', () => {
     assert.ok(exprs.some((e) => e.includes('instance=~"$instance"')));
   });
 
-  test('charts throughput, latency percentiles, the queue, live workers and errors', () => {
+  test('charts throughput, latency percentiles, the queue, batching, caches, live workers and errors', () => {
     const has = (pattern: RegExp): boolean => exprs.some((e) => pattern.test(e));
     assert.ok(has(/rate\(rerankd_worker_pairs_total/), 'pairs/s');
     assert.ok(has(/rate\(rerankd_worker_prompt_tokens_total/), 'tokens/s');
-    for (const q of ['0.5', '0.9', '0.99']) {
-      assert.ok(has(new RegExp(`histogram_quantile\\(${q.replace('.', '\\.')}, .*rerankd_http_request_duration_seconds_bucket`)), `p${q}`);
+    assert.ok(has(/rate\(rerankd_computed_tokens_total/), 'computed tokens/s');
+    for (const histogram of ['rerankd_request_duration_seconds', 'rerankd_queue_wait_seconds', 'rerankd_engine_step_duration_seconds', 'rerankd_step_pairs', 'rerankd_step_tokens']) {
+      for (const q of ['0.5', '0.9', '0.99']) {
+        assert.ok(has(new RegExp(`histogram_quantile\\(${q.replace('.', '\\.')}, .*${histogram}_bucket`)), `p${q} of ${histogram}`);
+      }
     }
-    for (const metric of ['rerankd_queue_depth', 'rerankd_queue_pending', 'rerankd_queue_dead_letters']) assert.ok(has(new RegExp(metric)), metric);
-    assert.ok(has(/\bup\{job=~"\.\*worker\.\*"/), 'workers up');
+    for (const metric of ['rerankd_queue_depth', 'rerankd_queue_pending', 'rerankd_queue_dead_letters', 'rerankd_kv_cache_usage_ratio', 'rerankd_num_requests_running', 'rerankd_num_requests_waiting']) {
+      assert.ok(has(new RegExp(metric)), metric);
+    }
+    assert.ok(has(/rate\(rerankd_prefix_cache_hits_total.*\/.*rate\(rerankd_prefix_cache_queries_total/), 'prefix-cache hit rate');
+    assert.ok(has(/rate\(rerankd_padding_tokens_total.*\/.*rate\(rerankd_computed_tokens_total/), 'padding fraction');
+    assert.ok(has(/count by \(model\) \(rerankd_worker_info\{/), 'workers up');
+    assert.ok(has(/rerankd_workers_live/), 'live workers');
     assert.ok(has(/rerankd_http_requests_total\{status=~"5\.\."/), '5xx');
+    assert.ok(has(/sum by \(kind, route\) \(rate\(rerankd_request_errors_total/), 'request errors by kind');
+    assert.ok(has(/sum by \(model, kind\) \(rate\(rerankd_worker_errors_total/), 'worker errors by kind');
   });
 
   test('queries only metrics that the code registers', () => {
     const known = registeredMetrics();
     const used = new Set<string>();
-    for (const expr of exprs) {
+    for (const expr of [...exprs, ...variableQueries]) {
       for (const match of expr.matchAll(/\b(rerankd_[a-z0-9_]+|up)\b/g)) used.add(match[1]!.replace(/_(bucket|sum|count)$/, ''));
     }
     const unknown = [...used].filter((name) => !known.has(name));

@@ -17,6 +17,8 @@ export const WorkItemSchema = z.object({
   replyTo: z.string(),
   /** Epoch milliseconds; a worker drops an item whose deadline has passed instead of computing it. */
   deadline: z.number(),
+  /** Epoch milliseconds at which the gateway submitted it; workers measure queue wait from it. */
+  submittedAt: z.number().optional(),
   instruction: z.string().optional(),
   /** false: a pair longer than the model's limit fails the item instead of being cut. */
   truncate: z.boolean(),

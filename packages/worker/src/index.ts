@@ -1,5 +1,5 @@
 export { startWorker } from './worker';
-export type { RunningWorker, WorkerOptions } from './worker';
+export type { RunningWorker, WorkerOptions, WorkerReranker } from './worker';
 export { scoreWorkItem } from './score-item';
 export { createWorkerMetrics } from './metrics';
-export type { WorkerMetrics } from './metrics';
+export type { ObservableEngine, WorkerLabelValues, WorkerMetrics } from './metrics';

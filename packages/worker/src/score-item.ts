@@ -10,7 +10,8 @@ export async function scoreWorkItem(reranker: Reranker, item: WorkItem, workerId
       document: p.document,
       ...(item.instruction !== undefined ? { instruction: item.instruction } : {}),
     }));
-    const outputs = await reranker.score(pairs, { truncate: item.truncate });
+    // The deadline travels on: pairs still waiting in the engine when it passes are dropped.
+    const outputs = await reranker.score(pairs, { truncate: item.truncate, deadline: item.deadline });
     const scores: PairScore[] = outputs.map((out, i) => ({ index: (item.pairs[i] as { index: number }).index, score: out.score, tokens: out.tokens }));
     return { ok: true, ...base, scores };
   } catch (error) {

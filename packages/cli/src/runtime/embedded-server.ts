@@ -6,6 +6,7 @@ import { createWorkerMetrics, startWorker } from '@rerankd/worker';
 import type { Registry } from 'prom-client';
 import { closeServer, listen } from './lifecycle';
 import { processRegistry } from './metrics-registry';
+import { registerQueueMetrics } from './queue-metrics';
 import { defaultWorkerId } from './worker-id';
 
 export interface EmbeddedServerOptions {
@@ -30,7 +31,9 @@ export interface EmbeddedServer {
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const reranker = await loadReranker(options.load);
   const queue = new MemoryWorkQueue(options.maxQueueLength !== undefined ? { maxQueueLength: options.maxQueueLength } : {});
+  // One /metrics for both halves: the gateway's HTTP, request and queue metrics and the worker's.
   const registry = processRegistry();
+  registerQueueMetrics(registry, queue);
   const metrics = createWorkerMetrics(registry);
   const workers = await Promise.all(
     options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics })),

@@ -1,5 +1,6 @@
-import { TimeoutError, type PairScore, type WorkPair, type WorkResult } from '@rerankd/protocol';
+import { RerankdError, TimeoutError, type PairScore, type WorkPair, type WorkResult } from '@rerankd/protocol';
 import type { WorkQueue } from '@rerankd/queue';
+import { currentRequestObservation } from '../metrics';
 import { PendingRequest } from './pending-request';
 import { splitPairs } from './split-pairs';
 
@@ -55,17 +56,25 @@ export class Dispatcher {
     await this.subscribe();
     const { queue, replyTo, maxPairsPerItem, requestTimeoutMs, now, newId } = this.options;
     const requestId = newId();
-    const deadline = now() + requestTimeoutMs;
+    const submittedAt = now();
+    const deadline = submittedAt + requestTimeoutMs;
     const items = splitPairs(job.pairs, maxPairsPerItem).map((pairs, n) => ({
       itemId: `${requestId}.${n}`,
       requestId,
       model: job.model,
       replyTo,
       deadline,
+      submittedAt,
       instruction: job.instruction,
       truncate: job.truncate,
       pairs,
     }));
+    // The HTTP metrics middleware reads this when the answer is over.
+    const observation = currentRequestObservation();
+    if (observation) {
+      observation.model = job.model;
+      observation.pairs = job.pairs.length;
+    }
     const request = new PendingRequest(items);
     this.pending.set(requestId, request);
     const timer = setTimeout(
@@ -75,7 +84,12 @@ export class Dispatcher {
     try {
       // A failed submit fails the request; items already submitted answer into the void.
       Promise.all(items.map((item) => queue.submit(item))).catch((error: unknown) => request.fail(error));
-      return { requestId, scores: await request.settled };
+      const scores = await request.settled;
+      if (observation) observation.promptTokens = scores.reduce((sum, score) => sum + score.tokens, 0);
+      return { requestId, scores };
+    } catch (error) {
+      if (observation && error instanceof RerankdError) observation.errorKind = error.kind;
+      throw error;
     } finally {
       clearTimeout(timer);
       this.pending.delete(requestId);
