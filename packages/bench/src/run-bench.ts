@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { loadModelConfig, measureMatMulGflops, type LoadRerankerOptions, type ModelConfig } from '@rerankd/model';
+import { loadModelConfig, modelRooflineGflops, type LoadRerankerOptions, type ModelConfig } from '@rerankd/model';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { calibrateTokensPerWord } from './calibrate';
@@ -138,11 +138,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const baseline = target.baseline === 'naive' ? await runOn(naiveLoadOptions(load), 'baseline (one pair per run)') : undefined;
   // Measured after the servers are closed, so that nothing else competes for the cores.
   log('measuring the fp32 MatMul roofline of this CPU');
-  const roofline = await measureMatMulGflops(
-    { tokens: 1024, k: config.hiddenSize, n: config.intermediateSize },
-    { device: 'cpu', ...(load.threads ? { intraOpThreads: load.threads } : {}) },
-    target.rooflineSeconds ?? 2,
-  );
+  const roofline = await modelRooflineGflops(config, { device: 'cpu', ...(load.threads ? { intraOpThreads: load.threads } : {}) }, target.rooflineSeconds ?? 1);
   const result = assemble({ workload, model: target.model, dialect, target: 'in-process', seed, text: prepared!.text, run: main, roofline });
   if (baseline) {
     result.baseline = { kind: 'naive', ...baseline };

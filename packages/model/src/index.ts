@@ -11,4 +11,4 @@ export { makeRandomModel } from './hf/random-model';
 export type { RandomModel, RandomModelOptions } from './hf/random-model';
 export { PRESET_NAMES } from './hf/presets';
 export type { PresetName } from './hf/presets';
-export { measureMatMulGflops } from './bench/matmul-roofline';
+export { measureMatMulGflops, modelRooflineGflops } from './bench/matmul-roofline';

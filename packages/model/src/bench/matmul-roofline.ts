@@ -37,3 +37,24 @@ export async function measureMatMulGflops(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The roofline a model's run is measured against: the best fp32 MatMul rate over the shapes of
+ * its own projections (2,048 tokens), so the figure is what this CPU can really reach.
+ */
+export async function modelRooflineGflops(
+  config: { hiddenSize: number; intermediateSize: number },
+  session: SessionOptions,
+  secondsPerShape = 1,
+): Promise<number> {
+  const H = config.hiddenSize;
+  const I = config.intermediateSize;
+  const shapes = [
+    { tokens: 2048, k: H, n: 2 * I },
+    { tokens: 2048, k: I, n: H },
+    { tokens: 2048, k: H, n: H },
+  ];
+  let best = 0;
+  for (const shape of shapes) best = Math.max(best, await measureMatMulGflops(shape, session, secondsPerShape));
+  return best;
+}

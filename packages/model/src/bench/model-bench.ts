@@ -6,7 +6,7 @@ import type { PresetName } from '../hf/presets';
 import { loadReranker } from '../load-reranker';
 import type { PairInput } from '../reranker';
 import { sequenceFlops } from './flops';
-import { measureMatMulGflops } from './matmul-roofline';
+import { modelRooflineGflops } from './matmul-roofline';
 
 export interface ModelBenchOptions {
   like: PresetName;
@@ -70,7 +70,7 @@ export async function runModelBench(options: ModelBenchOptions): Promise<ModelBe
     }).finally(() => single.close());
     const flops = outputs.reduce((s, o) => s + sequenceFlops(config, o.tokens), 0);
     const session = { device: 'cpu' as const, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
-    const rooflineGflops = await measureMatMulGflops({ tokens: 1024, k: config.hiddenSize, n: config.intermediateSize }, session);
+    const rooflineGflops = await modelRooflineGflops(config, session);
     return {
       like: options.like,
       pairs: options.pairs,
