@@ -30,6 +30,10 @@ export interface RunSummary {
   padding_fraction: number | null;
   /** (prompt tokens − prefix-cache hit tokens) × 2 × non-embedding parameters per second. */
   useful_gflops: number | null;
+  /** The server's resident memory (MiB) at the start, the peak and the end of the load phase. */
+  rss_start_mib: number | null;
+  rss_max_mib: number | null;
+  rss_end_mib: number | null;
 }
 
 export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameters: number | null): RunSummary {
@@ -67,7 +71,13 @@ export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameter
       parameters === null || promptTokens === null
         ? null
         : round(((promptTokens - (deltas.prefixHitTokens ?? 0)) * 2 * parameters) / seconds / 1e9, 3),
+    ...residentMemory(run.residentBytes),
   };
+}
+
+function residentMemory(samples: number[]): Pick<RunSummary, 'rss_start_mib' | 'rss_max_mib' | 'rss_end_mib'> {
+  const mib = (bytes: number | undefined) => (bytes === undefined ? null : round(bytes / 2 ** 20, 1));
+  return { rss_start_mib: mib(samples[0]), rss_max_mib: mib(samples.length > 0 ? Math.max(...samples) : undefined), rss_end_mib: mib(samples.at(-1)) };
 }
 
 /** The first failure of a run, to say why its numbers are not to be trusted. */

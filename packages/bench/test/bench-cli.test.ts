@@ -37,7 +37,7 @@ async function bench(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
 
-const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'useful_gflops'];
+const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'useful_gflops', 'rss_start_mib', 'rss_max_mib', 'rss_end_mib'];
 const RESULT_FIELDS = ['workload', 'model', 'date', 'cpu', 'roofline_gflops', ...SUMMARY_FIELDS];
 
 function assertPositive(result: Record<string, unknown>, fields: string[]): void {
@@ -64,7 +64,7 @@ describe('rerankd bench (in-process)', () => {
     assert.equal(result.target, 'in-process');
     assert.equal(result.pairs, 8);
     assert.equal(result.errors, 0);
-    assertPositive(result, ['pairs_per_s', 'tokens_per_s', 'prompt_tokens', 'p50_ms', 'p90_ms', 'p99_ms', 'roofline_gflops', 'useful_gflops']);
+    assertPositive(result, ['pairs_per_s', 'tokens_per_s', 'prompt_tokens', 'p50_ms', 'p90_ms', 'p99_ms', 'roofline_gflops', 'useful_gflops', 'rss_max_mib']);
     assert.ok((result.p50_ms as number) <= (result.p90_ms as number) && (result.p90_ms as number) <= (result.p99_ms as number));
     assertFractionOrNull(result, ['prefix_hit_rate', 'padding_fraction']);
     assert.ok(!Number.isNaN(Date.parse(result.date as string)));

@@ -58,3 +58,8 @@ export function counterDeltas(before: CounterSnapshot | null, after: CounterSnap
     workerPromptTokens: delta('workerPromptTokens'),
   };
 }
+
+/** The process's resident memory from a /metrics text, when the server exports it. */
+export function readResidentBytes(prometheusText: string): number | undefined {
+  return parsePrometheusText(prometheusText).get('rerankd_process_resident_memory_bytes');
+}

@@ -1,6 +1,6 @@
 import { UnavailableError } from '@rerankd/protocol';
 import type { CallOutcome, PreparedRequest, RerankClient } from '../client/rerank-client';
-import { readCounters, type CounterSnapshot } from '../metrics/engine-metrics';
+import { readCounters, readResidentBytes, type CounterSnapshot } from '../metrics/engine-metrics';
 import type { WorkloadPlan } from './workload';
 
 /** Which part of a workload a request belonged to. */
@@ -18,7 +18,12 @@ export interface WorkloadRun {
   /** The server's counters right before and after the load phase; null without /metrics. */
   countersBefore: CounterSnapshot | null;
   countersAfter: CounterSnapshot | null;
+  /** The server's resident memory (bytes) sampled every second of the load phase; empty without /metrics. */
+  residentBytes: number[];
 }
+
+/** How often the server's memory is read during the load. */
+const MEMORY_SAMPLE_MS = 1000;
 
 /**
  * Runs a planned workload against one server: warm-up requests (unmeasured), for w3 the idle
@@ -50,6 +55,14 @@ export async function runWorkload(client: RerankClient, plan: WorkloadPlan): Pro
   }
 
   const countersBefore = await scrape(client);
+  const residentBytes: number[] = [];
+  const sampleMemory = async () => {
+    const text = await client.metrics().catch(() => null);
+    const bytes = text === null ? undefined : readResidentBytes(text);
+    if (bytes !== undefined) residentBytes.push(bytes);
+  };
+  await sampleMemory();
+  const sampler = setInterval(() => void sampleMemory(), MEMORY_SAMPLE_MS);
   const start = performance.now();
   const send = async (role: RequestRole, request: PreparedRequest) => {
     records.push({ ...(await client.send(request)), role });
@@ -72,8 +85,10 @@ export async function runWorkload(client: RerankClient, plan: WorkloadPlan): Pro
   await load;
   await Promise.all(interactiveCalls);
   const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  await sampleMemory();
   const countersAfter = await scrape(client);
-  return { records, seconds, countersBefore, countersAfter };
+  return { records, seconds, countersBefore, countersAfter, residentBytes };
 }
 
 async function scrape(client: RerankClient): Promise<CounterSnapshot | null> {
