@@ -92,11 +92,13 @@ export interface BenchResult extends RunSummary {
 }
 
 /**
- * Load options of the naive baseline: one pair per model run and no prefix caching, so every
- * token of every pair is computed on its own, without batching.
+ * Load options of the naive baseline: one pair per model run, no prefix caching and the
+ * checkpoint's full precision (no quantization), so every token of every pair is computed on
+ * its own, as the simplest correct server would.
  */
 export function naiveLoadOptions(load: LoadRerankerOptions): LoadRerankerOptions {
-  return { ...load, maxNumPairs: 1, prefixCaching: false };
+  const { quantization: _quantization, ...rest } = load;
+  return { ...rest, maxNumPairs: 1, prefixCaching: false };
 }
 
 /** Runs one workload against a server (started here, or given by URL) and returns its numbers. */
