@@ -9,6 +9,8 @@ import { registerGateway } from './commands/gateway';
 import { registerWorker } from './commands/worker';
 import { registerDownload } from './commands/download';
 import { registerGpuSetup } from './commands/gpu-setup';
+import { registerTpRank } from './commands/tp-rank';
+import { registerBenchTp } from './commands/bench-tp';
 
 const program = new Command('rerankd')
   .description('Serve reranker models (cross-encoders) behind the vLLM / Cohere / Jina / TEI rerank APIs.')
@@ -22,6 +24,8 @@ registerDownload(program);
 registerMakeRandomModel(program);
 registerBench(program);
 registerGpuSetup(program);
+registerTpRank(program);
+registerBenchTp(program);
 
 try {
   await program.parseAsync(process.argv);

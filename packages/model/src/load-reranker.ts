@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '@rerankd/protocol';
+import type { ModelExecutor } from '@rerankd/engine';
 import type { EncoderConfig, Qwen3Config } from './hf/config';
 import { loadHfModel } from './hf/load';
 import { resolveModelDir } from './hf/hub';
@@ -13,6 +14,8 @@ import type { ComputeDtype, DtypeChoice } from './graph/precision';
 import type { Quantization } from './graph/quantize';
 import type { Device } from './runtime/device';
 import { resolveComputeDtype } from './runtime/dtype';
+import { checkTensorParallel, planQwen3Shard } from './graph/qwen3-shard-plan';
+import { loadShard, modelFingerprint, type LoadedShard, type ShardSpec } from './runner/load-shard';
 import { checkDevice, createSession, executionInfo, type ExecutionInfo, type SessionOptions } from './runtime/session';
 import { DEFAULT_ENCODER_MAX_LENGTH, DEFAULT_QWEN3_MAX_LENGTH, loadPairEncoder, Qwen3PairEncoder, type PairEncoder } from './tokenize';
 
@@ -42,6 +45,26 @@ export interface LoadRerankerOptions {
   /** Device checks only: see SessionOptions (CPU fallback on CUDA; ORT's per-node profile). */
   allowCpuFallback?: boolean;
   profilePrefix?: string;
+  /** Run the model split over a tensor-parallel group (Qwen3 only); this process is rank 0. */
+  tensorParallel?: TensorParallelOptions;
+}
+
+/** The executor of a tensor-parallel group, through which rank 0's engine runs its steps. */
+export interface GroupExecutor extends ModelExecutor {
+  /** Settles with the reason once the group can no longer run steps (a rank died or left). */
+  readonly failure: Promise<Error>;
+  /** Ends the group's session and releases rank 0's shard. */
+  close(): Promise<void>;
+}
+
+export interface TensorParallelOptions {
+  /** Ranks in the group; 1 runs the model whole in this process. */
+  size: number;
+  /**
+   * Starts or joins ranks 1..size-1 with `spec` and returns the group's executor around rank 0's
+   * shard, which `loadLead` loads in this process (best called while the other ranks load theirs).
+   */
+  connect(spec: ShardSpec, loadLead: () => Promise<LoadedShard>): Promise<GroupExecutor>;
 }
 
 /** A loaded reranker and what it runs on, which workers report at start-up. */
@@ -50,6 +73,8 @@ export interface LoadedReranker extends Reranker {
   /** The engine's counters as of its last step: KV usage, prefix-cache hits, step sizes. */
   readonly stats: EngineStats;
   onStep(listener: StepListener): () => void;
+  /** Tensor parallelism: settles with the reason once the group can no longer score. */
+  readonly failure?: Promise<Error>;
 }
 
 export const DEFAULT_MAX_NUM_PAIRS = 64;
@@ -65,6 +90,8 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
   const device = options.device ?? 'cpu';
   // Before anything is built: a device that cannot run the dtype fails fast.
   const dtype = resolveComputeDtype(options.dtype ?? 'auto', config.dtype, device);
+  const tensorParallel = options.tensorParallel && options.tensorParallel.size > 1 ? options.tensorParallel : null;
+  if (tensorParallel) checkTensorParallel(config, tensorParallel.size, options.model);
   checkDevice(device);
   const encoder = await loadEncoder(dir, config, options);
   const headTokenIds: [number, number] | undefined =
@@ -72,6 +99,9 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
   const kvShape = config.family === 'qwen3' ? kvCacheShape(config, options) : null;
   if (options.quantization === 'int8' && (device !== 'cpu' || dtype !== 'float32')) {
     throw new InvalidRequestError('--quantization int8 runs on the CPU in float32 only');
+  }
+  if (tensorParallel && config.family === 'qwen3') {
+    return loadTensorParallel({ dir, config, encoder, options, dtype, device, headTokenIds: headTokenIds ?? null }, tensorParallel);
   }
   const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, quantization: options.quantization ?? 'none', ...(headTokenIds ? { headTokenIds } : {}) });
   try {
@@ -99,9 +129,49 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
   }
 }
 
+/**
+ * Rank 0 of a tensor-parallel group: the tokenizer and the engine here, the model split over the
+ * group. The KV pool budget is per rank, over the KV heads of one rank.
+ */
+async function loadTensorParallel(
+  lead: { dir: string; config: Qwen3Config; encoder: PairEncoder; options: LoadRerankerOptions; dtype: ComputeDtype; device: Device; headTokenIds: [number, number] | null },
+  tensorParallel: TensorParallelOptions,
+): Promise<LoadedReranker> {
+  const { config, encoder, options, dtype, device } = lead;
+  const plan = planQwen3Shard(config, tensorParallel.size, 0);
+  const kvShape = kvCacheShape(config, options, plan.kvHeads.end - plan.kvHeads.start);
+  const spec: ShardSpec = {
+    size: tensorParallel.size,
+    model: lead.dir,
+    fingerprint: modelFingerprint(config),
+    dtype,
+    maxPositions: encoder.maxLength,
+    numKvBlocks: kvShape.numBlocks,
+    kvBlockSize: KV_BLOCK_SIZE,
+    quantization: options.quantization ?? 'none',
+    headTokenIds: config.architecture === 'Qwen3ForCausalLM' ? lead.headTokenIds : null,
+  };
+  const group = await tensorParallel.connect(spec, () => loadShard({ spec, rank: 0, device, ...(options.threads ? { threads: options.threads } : {}) }));
+  const engine = new EngineCore({
+    scheduler: new Scheduler({
+      kvCacheManager: new KVCacheManager({ numBlocks: kvShape.numBlocks, blockSize: KV_BLOCK_SIZE, cacheKey: [lead.dir, dtype] }),
+      maxNumBatchedTokens: Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, encoder.maxLength),
+      maxNumPairs: options.maxNumPairs ?? DEFAULT_MAX_NUM_PAIRS,
+    }),
+    executor: group,
+  });
+  const running = engine.run();
+  const reranker = new EngineReranker(options.model, config, encoder, engine, options.prefixCaching ?? true, async () => {
+    await engine.shutdown();
+    await running;
+    await group.close();
+  });
+  return Object.assign(reranker, { execution: executionInfo({ device, dtype }), failure: group.failure });
+}
+
 /** The KV pool of a decoder: its blocks hold cached prefixes, sized from a byte budget or a count. */
-function kvCacheShape(config: Qwen3Config, options: LoadRerankerOptions) {
-  const shape = { numLayers: config.numLayers, numKvHeads: config.numKvHeads, headDim: config.headDim, blockSize: KV_BLOCK_SIZE };
+function kvCacheShape(config: Qwen3Config, options: LoadRerankerOptions, numKvHeads = config.numKvHeads) {
+  const shape = { numLayers: config.numLayers, numKvHeads, headDim: config.headDim, blockSize: KV_BLOCK_SIZE };
   const numBlocks =
     options.numKvBlocks ??
     numBlocksForMemory(options.kvCacheMemory ?? DEFAULT_KV_CACHE_MEMORY, { numLayers: shape.numLayers, numKVHeads: shape.numKvHeads, headDim: shape.headDim, blockSize: shape.blockSize, dtypeBytes: Float32Array.BYTES_PER_ELEMENT });
