@@ -9,8 +9,10 @@ import { Dispatcher } from './dispatch/dispatcher';
 import { errorHandler } from './error-mapping';
 import { consoleLogger, type Logger } from './logger';
 import { createGatewayMetrics } from './metrics';
-import { requireApiKey } from './middleware/api-key';
+import { ApiKeys, requireApiKey } from './middleware/api-key';
 import { httpMetrics } from './middleware/http-metrics';
+import { requestContext } from './middleware/request-context';
+import { securityHeaders } from './middleware/security-headers';
 import { METRICS_PATHS, metricsRouter } from './routes/metrics';
 import { MODELS_PATHS, modelsRouter } from './routes/models';
 import { PROBE_PATHS, probesRouter } from './routes/probes';
@@ -28,11 +30,14 @@ export interface GatewayDeps {
   now?: () => number;
   newId?: () => string;
   logger?: Logger;
+  /**
+   * The keys clients must present, when they change while the gateway runs (a key file);
+   * without it the keys are `config.apiKeys`.
+   */
+  apiKeys?: ApiKeys;
 }
 
 const KNOWN_PATHS = new Set([...MODELS_PATHS, ...RERANK_PATHS, ...SCORE_PATHS, ...PROBE_PATHS, ...METRICS_PATHS]);
-/** Probes and scrapers carry no credentials; readiness says nothing a client could misuse. */
-const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The gateway's HTTP app. It starts listening for results on its reply channel at once; a
@@ -58,8 +63,10 @@ export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // Headers and the request id first, so that every answer carries them, refusals included.
+  app.use(securityHeaders(), requestContext(newId));
   app.use(httpMetrics(createGatewayMetrics(deps.registry), KNOWN_PATHS));
-  app.use(requireApiKey(config.apiKeys, PUBLIC_PATHS));
+  app.use(requireApiKey(deps.apiKeys ?? new ApiKeys(config.apiKeys), new Set(config.publicPaths)));
   // Every body is read as JSON whatever its Content-Type: `curl -d` labels JSON as a form.
   app.use(express.json({ limit: config.limits.maxBodyBytes, type: () => true }));
   app.use(modelsRouter(ctx), rerankRouter(ctx), scoreRouter(ctx), probesRouter(ctx), metricsRouter(ctx));

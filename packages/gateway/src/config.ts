@@ -7,6 +7,11 @@ export const GatewayConfigSchema = z.object({
   servedModelNames: z.array(z.string().min(1)).default([]),
   /** Accepted as `Authorization: Bearer <key>` or `x-api-key`; none: no authentication. */
   apiKeys: z.array(z.string().min(1)).default([]),
+  /**
+   * Paths answered without a key: probes and scrapers carry no credentials. Exact paths, as
+   * routed (`/health`, not `/health/`); any other spelling of them needs a key.
+   */
+  publicPaths: z.array(z.string().startsWith('/')).default(['/health', '/ready', '/metrics']),
   limits: z
     .object({
       maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),

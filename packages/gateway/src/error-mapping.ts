@@ -8,6 +8,7 @@ import {
 } from '@rerankd/protocol';
 import type { ErrorBody } from '@rerankd/protocol';
 import type { Logger } from './logger';
+import { requestIdOf } from './middleware/request-context';
 
 interface HttpMapping {
   status: number;
@@ -42,8 +43,8 @@ export interface HttpError {
 
 /** Errors the JSON body parser raises, identified by its `type` field. */
 function fromBodyParser(error: unknown, maxBodyBytes: number): RerankdError | null {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
-  switch (error.type) {
+  if (typeof error !== 'object' || error === null) return null;
+  switch ('type' in error ? error.type : undefined) {
     case 'entity.too.large':
       return new PayloadTooLargeError(`The request body is larger than the limit of ${maxBodyBytes} bytes.`);
     case 'entity.parse.failed':
@@ -55,6 +56,11 @@ function fromBodyParser(error: unknown, maxBodyBytes: number): RerankdError | nu
     case 'request.size.invalid':
       return new InvalidRequestError('The request body ended before its Content-Length.');
     default:
+      // A body that fails to decompress (Content-Encoding gzip, deflate or br) comes as the
+      // zlib error, wrapped as a 400 the client may see, and without a type.
+      if ('status' in error && error.status === 400 && 'expose' in error && error.expose === true) {
+        return new InvalidRequestError('The request body could not be decoded as its Content-Encoding says.');
+      }
       return null;
   }
 }
@@ -76,8 +82,9 @@ export function toHttpError(error: unknown, maxBodyBytes: number): HttpError {
 export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const answer = toHttpError(error, maxBodyBytes);
-    if (answer.detailHidden) logger.error(`${req.method} ${req.originalUrl} failed`, error);
-    if (res.headersSent) {
+    // The path without its query string, which is the client's and may hold anything.
+    if (answer.detailHidden) logger.error(`${req.method} ${req.path} failed (request ${requestIdOf(res) ?? '-'})`, error);
+    if (res.headersSent || req.socket.destroyed) {
       res.end();
       return;
     }

@@ -8,3 +8,4 @@ export {
 } from './config';
 export { createGatewayMetrics, type GatewayMetrics } from './metrics';
 export type { Logger } from './logger';
+export { ApiKeys } from './middleware/api-key';

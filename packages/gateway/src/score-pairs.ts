@@ -1,6 +1,8 @@
 import { InvalidRequestError, type PairScore, type WorkPair } from '@rerankd/protocol';
 import type { GatewayContext } from './context';
+import type { RequestContext } from './middleware/request-context';
 import { resolveLiveModel } from './served-models';
+import { boundTexts } from './text-bound';
 
 export interface PairsRequest {
   model?: string | null;
@@ -9,9 +11,12 @@ export interface PairsRequest {
   documentsParam: string;
   instruction?: string | null;
   truncate?: boolean | null;
+  /** The HTTP request: its id names the answer, and its client leaving cancels the work. */
+  http: RequestContext;
 }
 
 export interface ScoredPairs {
+  /** The HTTP request's id (`X-Request-Id`). */
   requestId: string;
   model: string;
   /** One per pair, in index order. */
@@ -29,12 +34,19 @@ export async function scorePairs(ctx: GatewayContext, request: PairsRequest): Pr
     );
   }
   const model = await resolveLiveModel(request.model, ctx.served);
-  const { requestId, scores } = await ctx.dispatcher.dispatch({
-    model,
-    pairs: request.pairs,
-    instruction: request.instruction ?? undefined,
-    truncate: request.truncate ?? true,
+  const truncate = request.truncate ?? true;
+  const { pairs, instruction } = boundTexts(request.pairs, request.instruction ?? undefined, {
+    maxModelLen: model.maxModelLen,
+    truncate,
+    documentsParam: request.documentsParam,
+  });
+  const { scores } = await ctx.dispatcher.dispatch({
+    model: model.name,
+    pairs,
+    instruction,
+    truncate,
+    signal: request.http.clientGone,
   });
   const promptTokens = scores.reduce((sum, score) => sum + score.tokens, 0);
-  return { requestId, model, scores, promptTokens };
+  return { requestId: request.http.id, model: model.name, scores, promptTokens };
 }

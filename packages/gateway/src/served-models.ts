@@ -20,11 +20,17 @@ export async function liveWorkersByModel({ configured, queue }: ServedModels): P
   return byModel;
 }
 
+export interface LiveModel {
+  name: string;
+  /** The smallest limit in tokens among its live workers. */
+  maxModelLen: number;
+}
+
 /**
  * The served model a request names (without a name, the only one served), checked to have a
  * live worker: an unknown name is a 404, a known one without workers a 503.
  */
-export async function resolveLiveModel(requested: string | null | undefined, served: ServedModels): Promise<string> {
+export async function resolveLiveModel(requested: string | null | undefined, served: ServedModels): Promise<LiveModel> {
   const live = await liveWorkersByModel(served);
   const names = served.configured.length > 0 ? served.configured : [...live.keys()];
   let model: string;
@@ -37,6 +43,7 @@ export async function resolveLiveModel(requested: string | null | undefined, ser
     if (others.length > 0) throw new InvalidRequestError(`model is required: this server serves ${names.join(', ')}.`, 'model');
     model = only;
   }
-  if (!live.has(model)) throw new UnavailableError(`No worker is serving model \`${model}\` right now.`);
-  return model;
+  const workers = live.get(model);
+  if (!workers) throw new UnavailableError(`No worker is serving model \`${model}\` right now.`);
+  return { name: model, maxModelLen: Math.min(...workers.map((worker) => worker.maxModelLen)) };
 }

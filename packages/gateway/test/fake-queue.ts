@@ -1,5 +1,5 @@
 import type { WorkItem, WorkResult } from '@rerankd/protocol';
-import type { WorkConsumer, WorkerInfo, WorkQueue } from '@rerankd/queue';
+import type { CancelledRequest, WorkConsumer, WorkerInfo, WorkQueue } from '@rerankd/queue';
 
 /** Longer documents score higher: the score is 1 - 1/(1 + length), so its logit is ln(length). */
 export function fakeScore(document: string): number {
@@ -44,6 +44,7 @@ export class FakeWorkQueue implements WorkQueue {
   submitError: Error | null = null;
   pingError: Error | null = null;
   subscriptions = 0;
+  readonly cancelled: CancelledRequest[] = [];
   private readonly channels = new Map<string, (result: WorkResult) => void>();
 
   async submit(item: WorkItem): Promise<void> {
@@ -55,6 +56,10 @@ export class FakeWorkQueue implements WorkQueue {
 
   publish(replyTo: string, result: WorkResult): void {
     this.channels.get(replyTo)?.(result);
+  }
+
+  async cancel(request: CancelledRequest): Promise<void> {
+    this.cancelled.push(request);
   }
 
   async subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>> {

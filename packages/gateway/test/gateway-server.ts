@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { createApp, type GatewayConfigInput } from '../src/index';
+import { createApp, type GatewayConfigInput, type GatewayDeps } from '../src/index';
 import { FakeWorkQueue } from './fake-queue';
 
 export const MODEL = 'qwen3-reranker';
@@ -11,16 +11,18 @@ export interface TestGateway {
   base: string;
   queue: FakeWorkQueue;
   registry: Registry;
-  /** What the gateway logged as unexpected failures. */
+  /** What the gateway logged as unexpected failures: their details, and the lines about them. */
   logged: unknown[];
+  loggedMessages: string[];
   close(): Promise<void>;
 }
 
 /** The gateway on 127.0.0.1 with a fake queue, a fixed clock and ids `id-1`, `id-2`, ... */
-export async function startGateway(config: Partial<GatewayConfigInput> = {}): Promise<TestGateway> {
+export async function startGateway(config: Partial<GatewayConfigInput> = {}, deps: Pick<GatewayDeps, 'apiKeys'> = {}): Promise<TestGateway> {
   const queue = new FakeWorkQueue();
   const registry = new Registry();
   const logged: unknown[] = [];
+  const loggedMessages: string[] = [];
   let ids = 0;
   const app = createApp({
     queue,
@@ -29,7 +31,13 @@ export async function startGateway(config: Partial<GatewayConfigInput> = {}): Pr
     registry,
     now: () => NOW,
     newId: () => `id-${++ids}`,
-    logger: { error: (_message, detail) => logged.push(detail) },
+    logger: {
+      error: (message, detail) => {
+        loggedMessages.push(message);
+        logged.push(detail);
+      },
+    },
+    ...deps,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -39,6 +47,7 @@ export async function startGateway(config: Partial<GatewayConfigInput> = {}): Pr
     queue,
     registry,
     logged,
+    loggedMessages,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -16,6 +16,14 @@ export function deadLetterStreamKey(model: string): string {
   return `${PREFIX}:{${model}}:dead`;
 }
 
+/**
+ * Set while the request's client has gone: workers skip its items. In the model's slot, beside
+ * the stream its items wait in; it expires with the request's deadline.
+ */
+export function cancelledRequestKey(model: string, requestId: string): string {
+  return `${PREFIX}:{${model}}:cancelled:${requestId}`;
+}
+
 /** The one consumer group of every work stream: all workers of a model share its items. */
 export const WORKER_GROUP = 'workers';
 

@@ -3,7 +3,7 @@ import { workerRegistryKey } from './keys';
 import { MemoryWorkConsumer } from './memory/memory-work-consumer';
 import { ModelBacklog } from './memory/model-backlog';
 import { DEFAULT_MAX_QUEUE_LENGTH, resolveConsumeOptions } from './options';
-import type { ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
+import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
 
 export interface MemoryWorkQueueOptions {
   /** Items waiting or in progress per model at which submit rejects with QueueFullError. */
@@ -35,6 +35,11 @@ export class MemoryWorkQueue implements WorkQueue {
     }
     backlog.waiting.push({ item, deliveries: 0 });
     backlog.offer();
+  }
+
+  /** Drops the request's waiting items at once, which also frees their places in the backlog. */
+  async cancel(request: CancelledRequest): Promise<void> {
+    this.backlogs.get(request.model)?.drop(request.requestId);
   }
 
   async subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>> {

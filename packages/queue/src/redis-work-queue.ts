@@ -1,11 +1,11 @@
 import { QueueFullError, type WorkItem, type WorkResult } from '@rerankd/protocol';
 import { DEFAULT_HEARTBEAT_TTL_MS, DEFAULT_MAX_QUEUE_LENGTH, resolveConsumeOptions } from './options';
-import { WORKER_GROUP, deadLetterStreamKey, workStreamKey } from './keys';
+import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, workStreamKey } from './keys';
 import { RedisConnection, type ConnectionSettings } from './redis/connection';
 import { RedisWorkConsumer } from './redis/redis-work-consumer';
 import { ReplyStreamReader } from './redis/reply-stream';
 import { WorkerRegistry } from './redis/worker-registry';
-import type { ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
+import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
 
 export interface RedisWorkQueueOptions {
   /** `redis://host:port`, `redis://:password@host:port/db` or `rediss://…` for TLS. */
@@ -47,6 +47,18 @@ export class RedisWorkQueue implements WorkQueue {
     if (id === null) {
       throw new QueueFullError(`The queue of model '${item.model}' holds ${this.maxQueueLength} items; retry later.`);
     }
+  }
+
+  /**
+   * Marks the request cancelled until its deadline; consumers check the mark before scoring an
+   * item and acknowledge the item unscored. A mark also covers items still being submitted.
+   */
+  async cancel(request: CancelledRequest): Promise<void> {
+    const ttlMs = Math.ceil(request.deadline - Date.now());
+    if (ttlMs <= 0) return; // expired items are dropped anyway
+    await this.commands
+      .call((client) => client.set(cancelledRequestKey(request.model, request.requestId), '1', 'PX', ttlMs))
+      .catch(() => undefined);
   }
 
   async subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>> {

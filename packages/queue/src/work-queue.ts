@@ -9,6 +9,14 @@ export interface WorkerInfo {
   startedAt: number;
 }
 
+/** A request whose items should not be scored any more. */
+export interface CancelledRequest {
+  requestId: string;
+  model: string;
+  /** The deadline its items carry (epoch ms): after it they are dropped anyway. */
+  deadline: number;
+}
+
 export interface ConsumeOptions {
   /** Items pending longer than this on a dead consumer are reclaimed by another. */
   reclaimIdleMs?: number;
@@ -34,6 +42,12 @@ export interface WorkQueue {
    * backlog (waiting plus in progress) is full, UnavailableError when the store cannot be reached.
    */
   submit(item: WorkItem): Promise<void>;
+  /**
+   * Gateway: nobody awaits this request any more (its client left, or another of its items
+   * failed). Its items no worker has started are dropped unscored; items already being scored
+   * finish and their results are ignored. Best effort: failing to reach the store is not an error.
+   */
+  cancel(request: CancelledRequest): Promise<void>;
   /** Gateway: deliver results addressed to `replyTo` (duplicates are possible). Returns an unsubscribe. */
   subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>>;
   /**

@@ -81,6 +81,28 @@ export function workQueueBehaviour(subject: QueueUnderTest): void {
     await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 0 }));
   });
 
+  it('drops the waiting items of a cancelled request without running the handler', async () => {
+    const queue = await open();
+    const [model, replyTo] = [uniqueModel(), uniqueReplyTo()];
+    const inbox = await ResultInbox.open(queue, replyTo);
+    const deadline = Date.now() + 60_000;
+    const cancelled = [0, 1, 2].map((n) => workItem(model, replyTo, { itemId: `gone.${n}`, requestId: 'gone', deadline }));
+    const live = workItem(model, replyTo);
+    for (const item of [...cancelled, live]) await queue.submit(item);
+    await queue.cancel({ requestId: 'gone', model, deadline });
+    await queue.cancel({ requestId: 'unknown', model: uniqueModel(), deadline }); // nothing to drop
+    const seen: string[] = [];
+    queue.consume(model, 'worker-1', async (item) => (seen.push(item.itemId), scored(item, 'worker-1')), {
+      ...subject.consumeOptions,
+      batchSize: 1,
+    });
+
+    assert.equal((await inbox.next()).itemId, live.itemId);
+    assert.deepEqual(seen, [live.itemId]);
+    await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 0 }));
+    assert.equal(inbox.received.length, 1);
+  });
+
   it('rejects with QueueFullError once a model holds maxQueueLength items', async () => {
     const queue = await open({ maxQueueLength: 2 });
     const [model, replyTo] = [uniqueModel(), uniqueReplyTo()];

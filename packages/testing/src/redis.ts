@@ -15,13 +15,21 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Ends Redis at once, as a crash would; it stays down until restart(). */
   kill(): Promise<void>;
-  /** Starts Redis again (empty: nothing is persisted) on the same port, stopping it first if it runs. */
+  /**
+   * Starts Redis again on the same port, stopping it first if it runs: empty, unless started
+   * with `appendOnly`, when it reads back everything it had acknowledged.
+   */
   restart(): Promise<void>;
 }
 
 export interface StartRedisOptions {
   /** Started with `--requirepass`; the URL then carries the password. */
   password?: string;
+  /**
+   * Every write goes to an append-only file, fsynced before Redis answers, kept across restarts
+   * and kills: what a production Redis with persistence does. Always a local redis-server process.
+   */
+  appendOnly?: boolean;
 }
 
 interface RunningRedis {
@@ -42,10 +50,17 @@ const INSTALL_HINT =
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const port = await getPort({ host: '127.0.0.1' });
-  const args = ['--save', '', '--appendonly', 'no', ...(options.password ? ['--requirepass', options.password] : [])];
-  const launch = (await dockerReachable())
+  const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const args = ['--save', '', ...persistence, ...(options.password ? ['--requirepass', options.password] : [])];
+  let dataDir: string | undefined;
+  if (options.appendOnly) {
+    const dir = mkdtempSync(join(tmpdir(), 'rerankd-redis-data-'));
+    dataDir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const launch = !options.appendOnly && (await dockerReachable())
     ? () => launchContainer(port, args, options.password)
-    : () => launchProcess(port, args, options.password);
+    : () => launchProcess(port, args, options.password, dataDir);
 
   let running: RunningRedis | undefined = await launch();
   const host = running.host;
@@ -79,8 +94,12 @@ function dockerReachable(): Promise<boolean> {
   return docker;
 }
 
-async function launchProcess(port: number, args: string[], password: string | undefined): Promise<RunningRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'rerankd-redis-'));
+/** `dataDir`: where the data outlives this process (append-only Redis); else a directory of its own, removed with it. */
+async function launchProcess(port: number, args: string[], password: string | undefined, dataDir?: string): Promise<RunningRedis> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rerankd-redis-'));
+  const removeDir = () => {
+    if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
+  };
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,7 +112,7 @@ async function launchProcess(port: number, args: string[], password: string | un
   try {
     await once(child, 'spawn');
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new Error(INSTALL_HINT) : error;
   }
   const exited = once(child, 'exit');
@@ -106,7 +125,7 @@ async function launchProcess(port: number, args: string[], password: string | un
       child.kill(graceful ? 'SIGTERM' : 'SIGKILL');
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   };
   const exitedOnStart = exited.then(() => {
     throw new Error(`redis-server exited on start:\n${log}`);

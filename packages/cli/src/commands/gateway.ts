@@ -1,10 +1,11 @@
-import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { createApp } from '@rerankd/gateway';
 import { RedisWorkQueue } from '@rerankd/queue';
 import { addGatewayOptions, toGatewayConfig, type GatewayFlags } from '../options/gateway';
 import { addRedisOption, type RedisFlags } from '../options/redis';
+import { loadApiKeys } from '../runtime/api-key-file';
+import { createHttpServer } from '../runtime/http-server';
 import { closeServer, listen, onShutdownSignal } from '../runtime/lifecycle';
 import { processRegistry } from '../runtime/metrics-registry';
 import { registerQueueMetrics } from '../runtime/queue-metrics';
@@ -17,11 +18,13 @@ export function registerGateway(program: Command): void {
       registerQueueMetrics(registry, queue);
       // A fresh id per process: a restarted gateway does not read its predecessor's replies.
       const gatewayId = `gw-${randomUUID()}`;
-      const app = createApp({ queue, gatewayId, config: toGatewayConfig(flags, flags.servedModelName ?? []), registry });
-      const server = createServer(app);
+      const apiKeys = loadApiKeys(flags);
+      const app = createApp({ queue, gatewayId, config: toGatewayConfig(flags, flags.servedModelName ?? []), registry, apiKeys: apiKeys.keys });
+      const server = createHttpServer(app, flags.receiveTimeoutMs);
       const port = await listen(server, flags.port, flags.host);
       process.stderr.write(`rerankd gateway ${gatewayId} on http://${flags.host}:${port}\n`);
       onShutdownSignal(async () => {
+        apiKeys.close();
         await closeServer(server);
         await queue.close();
       });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addGatewayOptions, toGatewayConfig, type GatewayFlags } from '../options/gateway';
 import { addModelOptions, modelArgument, noticeIgnoredFlags, toLoadOptions, type ModelFlags } from '../options/model';
+import { loadApiKeys } from '../runtime/api-key-file';
 import { startEmbeddedServer } from '../runtime/embedded-server';
 import { onShutdownSignal } from '../runtime/lifecycle';
 
@@ -19,6 +20,7 @@ export function registerServe(program: Command): void {
     noticeIgnoredFlags(flags);
     const model = modelArgument(positional ?? (flags.model ? undefined : DEFAULT_MODEL), flags);
     const servedModelNames = flags.servedModelName?.length ? flags.servedModelName : [model];
+    const apiKeys = loadApiKeys(flags);
     const server = await startEmbeddedServer({
       load: toLoadOptions(model, flags),
       servedModelNames,
@@ -26,8 +28,13 @@ export function registerServe(program: Command): void {
       ...(flags.maxQueueLength !== undefined ? { maxQueueLength: flags.maxQueueLength } : {}),
       host: flags.host,
       port: flags.port,
+      apiKeys: apiKeys.keys,
+      receiveTimeoutMs: flags.receiveTimeoutMs,
     });
     process.stderr.write(`rerankd serve: ${servedModelNames.join(', ')} (max ${server.reranker.maxModelLen} tokens) on http://${flags.host}:${server.port}\n`);
-    onShutdownSignal(() => server.close());
+    onShutdownSignal(async () => {
+      apiKeys.close();
+      await server.close();
+    });
   });
 }

@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
-import { createApp, type GatewayConfigInput } from '@rerankd/gateway';
+import { createApp, type ApiKeys, type GatewayConfigInput } from '@rerankd/gateway';
 import { loadReranker, type LoadRerankerOptions, type Reranker } from '@rerankd/model';
 import { MemoryWorkQueue } from '@rerankd/queue';
 import { createWorkerMetrics, startWorker } from '@rerankd/worker';
 import type { Registry } from 'prom-client';
+import { createHttpServer } from './http-server';
 import { closeServer, listen } from './lifecycle';
 import { processRegistry } from './metrics-registry';
 import { registerQueueMetrics } from './queue-metrics';
@@ -17,6 +17,10 @@ export interface EmbeddedServerOptions {
   maxQueueLength?: number;
   host: string;
   port: number;
+  /** The keys clients must present, when they can change while serving (a key file). */
+  apiKeys?: ApiKeys;
+  /** See createHttpServer. */
+  receiveTimeoutMs?: number;
 }
 
 export interface EmbeddedServer {
@@ -38,8 +42,14 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const workers = await Promise.all(
     options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics })),
   );
-  const app = createApp({ queue, gatewayId: 'embedded', config: { ...options.gateway, servedModelNames: options.servedModelNames }, registry });
-  const server = createServer(app);
+  const app = createApp({
+    queue,
+    gatewayId: 'embedded',
+    config: { ...options.gateway, servedModelNames: options.servedModelNames },
+    registry,
+    ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
+  });
+  const server = createHttpServer(app, options.receiveTimeoutMs);
   const port = await listen(server, options.port, options.host);
   return {
     url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,

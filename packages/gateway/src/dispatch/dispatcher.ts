@@ -1,6 +1,7 @@
 import { RerankdError, TimeoutError, type PairScore, type WorkPair, type WorkResult } from '@rerankd/protocol';
 import type { WorkQueue } from '@rerankd/queue';
 import { currentRequestObservation } from '../metrics';
+import { ClientGoneError, cancelSubmitted } from './cancellation';
 import { PendingRequest } from './pending-request';
 import { splitPairs } from './split-pairs';
 
@@ -20,6 +21,8 @@ export interface DispatchJob {
   pairs: WorkPair[];
   instruction?: string;
   truncate: boolean;
+  /** Aborted when the client has gone: the request stops waiting and its items are cancelled. */
+  signal?: AbortSignal;
 }
 
 export interface DispatchOutcome {
@@ -54,6 +57,7 @@ export class Dispatcher {
 
   async dispatch(job: DispatchJob): Promise<DispatchOutcome> {
     await this.subscribe();
+    if (job.signal?.aborted) throw new ClientGoneError();
     const { queue, replyTo, maxPairsPerItem, requestTimeoutMs, now, newId } = this.options;
     const requestId = newId();
     const submittedAt = now();
@@ -77,13 +81,17 @@ export class Dispatcher {
     }
     const request = new PendingRequest(items);
     this.pending.set(requestId, request);
+    const clientGone = () => request.fail(new ClientGoneError());
+    job.signal?.addEventListener('abort', clientGone, { once: true });
     const timer = setTimeout(
       () => request.fail(new TimeoutError(`The request did not finish within ${requestTimeoutMs} ms.`)),
       deadline - now(),
     );
     try {
-      // A failed submit fails the request; items already submitted answer into the void.
-      Promise.all(items.map((item) => queue.submit(item))).catch((error: unknown) => request.fail(error));
+      // A failed submit fails the request; the items already submitted are cancelled.
+      const submitted = items.map((item) => queue.submit(item));
+      Promise.all(submitted).catch((error: unknown) => request.fail(error));
+      request.settled.catch(() => cancelSubmitted(queue, submitted, { requestId, model: job.model, deadline }));
       const scores = await request.settled;
       if (observation) observation.promptTokens = scores.reduce((sum, score) => sum + score.tokens, 0);
       return { requestId, scores };
@@ -92,6 +100,7 @@ export class Dispatcher {
       throw error;
     } finally {
       clearTimeout(timer);
+      job.signal?.removeEventListener('abort', clientGone);
       this.pending.delete(requestId);
     }
   }

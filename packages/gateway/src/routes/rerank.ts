@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { GatewayContext } from '../context';
 import { RerankRequestSchema, type RerankResponse } from '@rerankd/protocol';
+import { requestContextOf, type RequestContext } from '../middleware/request-context';
 import { parseBody } from '../parse-body';
 import { scorePairs } from '../score-pairs';
 import { logitOf, rankByScore } from '../scores';
@@ -23,7 +24,7 @@ const V2: RerankDialect = { apiVersion: '2', returnDocumentsByDefault: false };
  */
 export const RERANK_PATHS = ['/rerank', '/v1/rerank', '/v1/v1/rerank', '/v2/rerank'];
 
-async function rerank(ctx: GatewayContext, body: unknown, dialect: RerankDialect): Promise<RerankResponse> {
+async function rerank(ctx: GatewayContext, body: unknown, dialect: RerankDialect, http: RequestContext): Promise<RerankResponse> {
   const request = parseBody(RerankRequestSchema, body);
   const texts = request.documents.map((document) => (typeof document === 'string' ? document : document.text));
   const scored = await scorePairs(ctx, {
@@ -32,6 +33,7 @@ async function rerank(ctx: GatewayContext, body: unknown, dialect: RerankDialect
     documentsParam: 'documents',
     instruction: request.instruction,
     truncate: request.truncate,
+    http,
   });
   const returnDocuments = request.return_documents ?? dialect.returnDocumentsByDefault;
   const raw = request.use_activation === false;
@@ -52,12 +54,13 @@ async function rerank(ctx: GatewayContext, body: unknown, dialect: RerankDialect
 export function rerankRouter(ctx: GatewayContext): Router {
   return Router()
     .post('/rerank', async (req, res) => {
-      res.json(isTeiRerankBody(req.body) ? await teiRerank(ctx, req.body) : await rerank(ctx, req.body, V1));
+      const http = requestContextOf(res);
+      res.json(isTeiRerankBody(req.body) ? await teiRerank(ctx, req.body, http) : await rerank(ctx, req.body, V1, http));
     })
     .post(['/v1/rerank', '/v1/v1/rerank'], async (req, res) => {
-      res.json(await rerank(ctx, req.body, V1));
+      res.json(await rerank(ctx, req.body, V1, requestContextOf(res)));
     })
     .post('/v2/rerank', async (req, res) => {
-      res.json(await rerank(ctx, req.body, V2));
+      res.json(await rerank(ctx, req.body, V2, requestContextOf(res)));
     });
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { InvalidRequestError, type WorkPair } from '@rerankd/protocol';
 import type { GatewayContext } from '../context';
 import { ScoreRequestSchema, type ScoreRequest, type ScoreResponse } from '@rerankd/protocol';
+import { requestContextOf, type RequestContext } from '../middleware/request-context';
 import { parseBody } from '../parse-body';
 import { scorePairs } from '../score-pairs';
 import { logitOf } from '../scores';
@@ -41,7 +42,7 @@ function pairSides(request: ScoreRequest): { pairs: WorkPair[]; rightParam: stri
   return { pairs, rightParam };
 }
 
-async function score(ctx: GatewayContext, body: unknown): Promise<ScoreResponse> {
+async function score(ctx: GatewayContext, body: unknown, http: RequestContext): Promise<ScoreResponse> {
   const request = parseBody(ScoreRequestSchema, body);
   const { pairs, rightParam } = pairSides(request);
   const scored = await scorePairs(ctx, {
@@ -50,6 +51,7 @@ async function score(ctx: GatewayContext, body: unknown): Promise<ScoreResponse>
     documentsParam: rightParam,
     instruction: request.instruction,
     truncate: request.truncate,
+    http,
   });
   const raw = request.use_activation === false;
   return {
@@ -65,6 +67,6 @@ async function score(ctx: GatewayContext, body: unknown): Promise<ScoreResponse>
 /** vLLM's score API: scores in pair order, unsorted. */
 export function scoreRouter(ctx: GatewayContext): Router {
   return Router().post(SCORE_PATHS, async (req, res) => {
-    res.json(await score(ctx, req.body));
+    res.json(await score(ctx, req.body, requestContextOf(res)));
   });
 }

@@ -17,6 +17,17 @@ export class ModelBacklog {
     return this.waiting.length + this.inHand;
   }
 
+  /** Removes the waiting items of a request; returns how many there were. */
+  drop(requestId: string): number {
+    let kept = 0;
+    for (const delivery of this.waiting) {
+      if (delivery.item.requestId !== requestId) this.waiting[kept++] = delivery;
+    }
+    const dropped = this.waiting.length - kept;
+    this.waiting.length = kept;
+    return dropped;
+  }
+
   /** Lets every consumer with room take what is waiting. */
   offer(): void {
     for (const consumer of this.consumers) consumer.pump();

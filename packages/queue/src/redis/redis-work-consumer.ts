@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkItemSchema, type WorkItem, type WorkResult } from '@rerankd/protocol';
 import { answerFromError, exhaustedResult, isExpired } from '../failures';
-import { WORKER_GROUP, deadLetterStreamKey, isReplyChannel, workStreamKey } from '../keys';
+import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, isReplyChannel, workStreamKey } from '../keys';
 import type { ConsumeOptions, WorkConsumer } from '../work-queue';
 import { execAtomically, type RedisConnection } from './connection';
 import { publishResult } from './reply-stream';
@@ -33,6 +33,7 @@ function isNoGroupError(error: unknown): boolean {
  * - Every `reclaimIdleMs / 3` the consumer renews the lease on the items it holds, so a slow
  *   item is never reclaimed from a live worker.
  * - An item is acknowledged (and deleted from the stream) only after its result is published.
+ * - Items past their deadline, or of a request the gateway cancelled, are acknowledged unscored.
  */
 export class RedisWorkConsumer implements WorkConsumer {
   private readonly workStream: string;
@@ -157,6 +158,8 @@ export class RedisWorkConsumer implements WorkConsumer {
     }
     // The gateway has already answered 504: computing it would only waste the device.
     if (isExpired(item)) return this.acknowledge(entry.id);
+    // Nobody awaits it: its client left, or another item of its request failed.
+    if (await this.isCancelled(item)) return this.acknowledge(entry.id);
 
     let result: WorkResult;
     try {
@@ -174,6 +177,11 @@ export class RedisWorkConsumer implements WorkConsumer {
     }
     await publishResult(this.connections.commands, item.replyTo, result);
     await this.acknowledge(entry.id);
+  }
+
+  private async isCancelled(item: WorkItem): Promise<boolean> {
+    const marked = await this.connections.commands.call((client) => client.exists(cancelledRequestKey(item.model, item.requestId)));
+    return marked > 0;
   }
 
   private async acknowledge(id: string): Promise<void> {
