@@ -27,6 +27,8 @@ export interface RunSummary {
   interactive_idle_p99_ms?: number | null;
   /** From /metrics deltas, null where the server has no such counters. */
   prefix_hit_rate: number | null;
+  /** Mean engine step time during the load: the unit interactive latency is judged in (w3). */
+  engine_step_mean_ms: number | null;
   padding_fraction: number | null;
   /** (prompt tokens − prefix-cache hit tokens) × 2 × non-embedding parameters per second. */
   useful_gflops: number | null;
@@ -66,6 +68,7 @@ export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameter
         }
       : {}),
     prefix_hit_rate: deltas.prefixHitRate === null ? null : round(deltas.prefixHitRate, 4),
+    engine_step_mean_ms: deltas.meanStepSeconds === null ? null : round(deltas.meanStepSeconds * 1000, 1),
     padding_fraction: deltas.paddingFraction === null ? null : round(deltas.paddingFraction, 4),
     useful_gflops:
       parameters === null || promptTokens === null

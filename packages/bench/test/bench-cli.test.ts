@@ -37,7 +37,7 @@ async function bench(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
 
-const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'useful_gflops', 'rss_start_mib', 'rss_max_mib', 'rss_end_mib'];
+const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'useful_gflops', 'engine_step_mean_ms', 'rss_start_mib', 'rss_max_mib', 'rss_end_mib'];
 const RESULT_FIELDS = ['workload', 'model', 'date', 'cpu', 'roofline_gflops', ...SUMMARY_FIELDS];
 
 function assertPositive(result: Record<string, unknown>, fields: string[]): void {

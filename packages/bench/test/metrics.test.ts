@@ -50,8 +50,8 @@ describe('counterDeltas', () => {
 
   it('is null for counters the server does not have, or that did not move', () => {
     const bare = readCounters('# TYPE rerankd_worker_prompt_tokens_total counter\nrerankd_worker_prompt_tokens_total 7\n');
-    assert.deepEqual(counterDeltas(bare, bare), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: 0 });
-    assert.deepEqual(counterDeltas(null, null), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: null });
+    assert.deepEqual(counterDeltas(bare, bare), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: 0, meanStepSeconds: null });
+    assert.deepEqual(counterDeltas(null, null), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: null, meanStepSeconds: null });
     assert.equal(counterDeltas(readCounters(SCRAPE), readCounters(SCRAPE)).prefixHitRate, null);
   });
 });

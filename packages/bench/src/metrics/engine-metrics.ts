@@ -12,6 +12,9 @@ export const ENGINE_COUNTERS = {
   computedTokens: 'rerankd_computed_tokens_total',
   /** Tokens the workers read, which the server also returns as usage.prompt_tokens. */
   workerPromptTokens: 'rerankd_worker_prompt_tokens_total',
+  /** Engine steps and their total time, for the mean step time of the run. */
+  stepSeconds: 'rerankd_engine_step_duration_seconds_sum',
+  steps: 'rerankd_engine_step_duration_seconds_count',
 } as const;
 
 export type EngineCounter = keyof typeof ENGINE_COUNTERS;
@@ -39,6 +42,12 @@ export interface CounterDeltas {
   paddingFraction: number | null;
   /** Tokens the workers read, for dialects whose answers carry no usage. */
   workerPromptTokens: number | null;
+  /** Mean wall time of an engine step (seconds). */
+  meanStepSeconds: number | null;
+}
+
+function ratio(numerator: number | null, denominator: number | null): number | null {
+  return numerator !== null && denominator !== null && denominator > 0 ? numerator / denominator : null;
 }
 
 export function counterDeltas(before: CounterSnapshot | null, after: CounterSnapshot | null): CounterDeltas {
@@ -56,6 +65,7 @@ export function counterDeltas(before: CounterSnapshot | null, after: CounterSnap
     prefixHitTokens: hits,
     paddingFraction: padding !== null && computed !== null && padding + computed > 0 ? padding / (padding + computed) : null,
     workerPromptTokens: delta('workerPromptTokens'),
+    meanStepSeconds: ratio(delta('stepSeconds'), delta('steps')),
   };
 }
 
