@@ -9,12 +9,6 @@ import { processRegistry } from './metrics-registry';
 import { registerQueueMetrics } from './queue-metrics';
 import { defaultWorkerId } from './worker-id';
 
-/**
- * Items the embedded worker takes from the in-memory queue at once: all of them, in practice, so
- * the engine sees every waiting pair and its scheduler (not the queue's order) decides what runs.
- */
-const EMBEDDED_ITEMS_IN_HAND = 256;
-
 export interface EmbeddedServerOptions {
   load: LoadRerankerOptions;
   /** Names clients use; the first is also the model id in /v1/models. */
@@ -46,7 +40,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   registerQueueMetrics(registry, queue);
   const metrics = createWorkerMetrics(registry);
   const workers = await Promise.all(
-    options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics, consume: { batchSize: EMBEDDED_ITEMS_IN_HAND } })),
+    options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics })),
   );
   const app = createApp({
     queue,
