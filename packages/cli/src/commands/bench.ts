@@ -5,7 +5,7 @@ import {
   DIALECTS,
   runBench,
   WORKLOAD_NAMES,
-  type BenchResult,
+  type BenchOptions,
   type Dialect,
   type StartServer,
   type WorkloadName,
@@ -116,43 +116,15 @@ function registerBenchLoad(bench: Command): void {
       warmupRequests: flags.warmup,
     };
     const log = (line: string) => process.stderr.write(`rerankd bench: ${line}\n`);
-    let result: BenchResult;
-    if (flags.url) {
-      const given = inProcessOnly.filter((o) => load.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long);
-      if (given.length) {
-        throw new InvalidRequestError(`${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} only to an in-process server: leave out --url`);
-      }
-      result = await runBench({
-        workload: flags.workload,
-        sizes,
-        dialect: flags.dialect,
-        seed: flags.seed,
-        calibrate: flags.calibrate,
-        log,
-        target: { kind: 'url', url: flags.url, ...(flags.apiKey ? { apiKey: flags.apiKey } : {}), ...(flags.model ? { model: flags.model } : {}) },
-      });
-    } else {
-      if (!flags.model) throw new InvalidRequestError('give --model (a directory, hub id or make-random-model preset) to benchmark in this process, or --url of a running server');
-      if (flags.apiKey) throw new InvalidRequestError('--api-key is for --url: the in-process server has no key');
-      const { model: _model, ...loadOptions } = toLoadOptions(flags.model, flags);
-      result = await runBench({
-        workload: flags.workload,
-        sizes,
-        dialect: flags.dialect,
-        seed: flags.seed,
-        calibrate: flags.calibrate,
-        log,
-        target: {
-          kind: 'in-process',
-          model: flags.model,
-          load: loadOptions,
-          startServer: startBenchServer,
-          cacheDir: flags.cacheDir,
-          rooflineSeconds: flags.rooflineSeconds,
-          ...(flags.baseline ? { baseline: flags.baseline } : {}),
-        },
-      });
-    }
+    const result = await runBench({
+      workload: flags.workload,
+      sizes,
+      dialect: flags.dialect,
+      seed: flags.seed,
+      calibrate: flags.calibrate,
+      log,
+      target: benchTarget(flags, load, inProcessOnly),
+    });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     const errors = result.errors + (result.baseline?.errors ?? 0);
     if (errors > 0) {
@@ -160,6 +132,29 @@ function registerBenchLoad(bench: Command): void {
       process.exitCode = 1;
     }
   });
+}
+
+/** A running server (--url) or one started in this process for --model. */
+function benchTarget(flags: BenchLoadFlags, load: Command, inProcessOnly: Option[]): BenchOptions['target'] {
+  if (flags.url) {
+    const given = inProcessOnly.filter((o) => load.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long);
+    if (given.length) {
+      throw new InvalidRequestError(`${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} only to an in-process server: leave out --url`);
+    }
+    return { kind: 'url', url: flags.url, ...(flags.apiKey ? { apiKey: flags.apiKey } : {}), ...(flags.model ? { model: flags.model } : {}) };
+  }
+  if (!flags.model) throw new InvalidRequestError('give --model (a directory, hub id or make-random-model preset) to benchmark in this process, or --url of a running server');
+  if (flags.apiKey) throw new InvalidRequestError('--api-key is for --url: the in-process server has no key');
+  const { model: _model, ...loadOptions } = toLoadOptions(flags.model, flags);
+  return {
+    kind: 'in-process',
+    model: flags.model,
+    load: loadOptions,
+    startServer: startBenchServer,
+    cacheDir: flags.cacheDir,
+    rooflineSeconds: flags.rooflineSeconds,
+    ...(flags.baseline ? { baseline: flags.baseline } : {}),
+  };
 }
 
 /** The embedded server of `rerankd serve` on a free loopback port, with limits no workload reaches. */
