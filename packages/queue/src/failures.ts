@@ -32,3 +32,28 @@ export function exhaustedResult(item: WorkItem, workerId: string, deliveries: nu
     `Work item ${item.itemId} of request ${item.requestId} failed ${deliveries} times (${cause}); it was moved to the dead letters.`,
   );
 }
+
+/** How one delivery of an item ended: with a result to publish, or to be delivered again. */
+export type DeliveryOutcome =
+  | { kind: 'result'; result: WorkResult }
+  /** Its last allowed delivery failed: the result says so, and the item goes to the dead letters. */
+  | { kind: 'exhausted'; result: WorkResult; error: unknown }
+  | { kind: 'retry' };
+
+/** Runs the handler on one delivery of an item; the queues differ only in what they do next. */
+export async function runDelivery(
+  handler: (item: WorkItem) => Promise<WorkResult>,
+  item: WorkItem,
+  workerId: string,
+  deliveries: number,
+  maxDeliveries: number,
+): Promise<DeliveryOutcome> {
+  try {
+    return { kind: 'result', result: await handler(item) };
+  } catch (error) {
+    const answer = answerFromError(error, item, workerId);
+    if (answer) return { kind: 'result', result: answer };
+    if (deliveries >= maxDeliveries) return { kind: 'exhausted', result: exhaustedResult(item, workerId, deliveries, error), error };
+    return { kind: 'retry' };
+  }
+}

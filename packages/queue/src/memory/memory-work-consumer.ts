@@ -1,5 +1,5 @@
 import type { WorkItem, WorkResult } from '@rerankd/protocol';
-import { answerFromError, exhaustedResult, isExpired } from '../failures';
+import { isExpired, runDelivery } from '../failures';
 import type { ConsumeOptions, WorkConsumer } from '../work-queue';
 import type { Delivery, ModelBacklog } from './model-backlog';
 
@@ -48,21 +48,12 @@ export class MemoryWorkConsumer implements WorkConsumer {
 
   private async process(delivery: Delivery): Promise<void> {
     const { item, deliveries } = delivery;
-    let result: WorkResult;
-    try {
-      result = await this.handler(item);
-    } catch (error) {
-      const answer = answerFromError(error, item, this.workerId);
-      if (answer) {
-        result = answer;
-      } else if (deliveries >= this.options.maxDeliveries) {
-        this.backlog.deadLetters += 1;
-        result = exhaustedResult(item, this.workerId, deliveries, error);
-      } else {
-        this.backlog.waiting.unshift(delivery);
-        return;
-      }
+    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries);
+    if (outcome.kind === 'retry') {
+      this.backlog.waiting.unshift(delivery);
+      return;
     }
-    this.publish(item.replyTo, result);
+    if (outcome.kind === 'exhausted') this.backlog.deadLetters += 1;
+    this.publish(item.replyTo, outcome.result);
   }
 }

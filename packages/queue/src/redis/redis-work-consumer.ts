@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkItemSchema, type WorkItem, type WorkResult } from '@rerankd/protocol';
-import { answerFromError, exhaustedResult, isExpired } from '../failures';
+import { exhaustedResult, isExpired, runDelivery } from '../failures';
 import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, isReplyChannel, workStreamKey } from '../keys';
 import type { ConsumeOptions, WorkConsumer } from '../work-queue';
 import { execAtomically, type RedisConnection } from './connection';
@@ -161,21 +161,10 @@ export class RedisWorkConsumer implements WorkConsumer {
     // Nobody awaits it: its client left, or another item of its request failed.
     if (await this.isCancelled(item)) return this.acknowledge(entry.id);
 
-    let result: WorkResult;
-    try {
-      result = await this.handler(item);
-    } catch (error) {
-      const answer = answerFromError(error, item, this.workerId);
-      if (answer) {
-        result = answer;
-      } else if (deliveries >= this.options.maxDeliveries) {
-        await publishResult(this.connections.commands, item.replyTo, exhaustedResult(item, this.workerId, deliveries, error));
-        return this.deadLetter(entry, deliveries, String(error));
-      } else {
-        return this.release(entry.id);
-      }
-    }
-    await publishResult(this.connections.commands, item.replyTo, result);
+    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries);
+    if (outcome.kind === 'retry') return this.release(entry.id);
+    await publishResult(this.connections.commands, item.replyTo, outcome.result);
+    if (outcome.kind === 'exhausted') return this.deadLetter(entry, deliveries, String(outcome.error));
     await this.acknowledge(entry.id);
   }
 
