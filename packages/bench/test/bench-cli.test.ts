@@ -1,36 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { fixtureModelDir, startRerankd, type RerankdProcess } from '@rerankd/testing';
-
-/** The real `rerankd` entry point, run through tsx as `pnpm rerankd` runs it. */
-const CLI_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'src', 'main.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rerankd(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { fixtureModelDir, runRerankd, startRerankd, type RerankdProcess } from '@rerankd/testing';
 
 /** Runs `rerankd bench …` and returns its one JSON line. */
 async function bench(args: string[]): Promise<Record<string, unknown>> {
-  const run = await rerankd(['bench', ...args]);
+  const run = await runRerankd(['bench', ...args]);
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stdout, got:\n${run.stdout}`);
@@ -108,7 +85,7 @@ describe('rerankd bench (in-process)', () => {
       const result = await bench(args);
       assert.equal(result.model, 'ms-marco-minilm-l6');
       assert.equal(result.pairs, 2);
-      const again = await rerankd(['bench', ...args]);
+      const again = await runRerankd(['bench', ...args]);
       assert.equal(again.code, 0, again.stderr);
       assert.doesNotMatch(again.stderr, /writing a random/, 'the second run reuses the model');
     } finally {
@@ -123,10 +100,10 @@ describe('rerankd bench (in-process)', () => {
   });
 
   it('refuses flags that need an in-process server with --url, and runs without a model or URL', async () => {
-    const remote = await rerankd(['bench', '--url', 'http://127.0.0.1:9', '--baseline', 'naive', '--threads', '1']);
+    const remote = await runRerankd(['bench', '--url', 'http://127.0.0.1:9', '--baseline', 'naive', '--threads', '1']);
     assert.equal(remote.code, 1);
     assert.match(remote.stderr, /--threads, --baseline apply only to an in-process server/);
-    const noModel = await rerankd(['bench']);
+    const noModel = await runRerankd(['bench']);
     assert.equal(noModel.code, 1);
     assert.match(noModel.stderr, /give --model/);
     assert.equal(noModel.stdout, '');
@@ -163,7 +140,7 @@ describe('rerankd bench --url', () => {
   });
 
   it('fails with the server\'s message when the key is wrong', async () => {
-    const run = await rerankd(['bench', '--url', server.url, '--api-key', 'wrong', '--docs', '2', '--requests', '1']);
+    const run = await runRerankd(['bench', '--url', server.url, '--api-key', 'wrong', '--docs', '2', '--requests', '1']);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /401/);
   });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { copyFixtureModel, fixtureModelDir, loadReference } from '@rerankd/testing';
-import { runCli } from './run-cli';
+import { copyFixtureModel, fixtureModelDir, loadReference, runRerankd as runCli } from '@rerankd/testing';
+
 
 describe('rerankd score', () => {
   test('scores JSON lines in order, with an error object on each malformed line', async () => {

@@ -79,3 +79,24 @@ export async function startRerankd(args: string[], options: StartRerankdOptions 
     },
   };
 }
+
+/** How a one-shot `rerankd` command ended. */
+export interface RerankdRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a one-shot `rerankd <args>` command (score, bench…) to its end, with `input` on stdin. */
+export function runRerankd(args: string[], input = '', env: NodeJS.ProcessEnv = {}): Promise<RerankdRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
