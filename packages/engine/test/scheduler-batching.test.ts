@@ -116,6 +116,22 @@ describe('Scheduler batching', () => {
     );
   });
 
+  it('runs a pair longer than the token budget alone in its own step', () => {
+    const { scheduler } = makeScheduler({ maxNumBatchedTokens: 20 });
+    scheduler.addRequest(workItem('short', { prefix: [], documentLengths: [5], deadline: 100 }));
+    scheduler.addRequest(workItem('long', { prefix: tokenRange(1, 8), documentLengths: [30, 4], deadline: 200 }));
+    const steps = [scoreStep(scheduler), scoreStep(scheduler)];
+    assert.deepEqual(
+      steps.map(({ plan }) => [plan.numScheduledPairs, plan.numScheduledTokens]),
+      [
+        // The short pair, the long request's prefix and its 4-token pair; then the 30-token pair alone.
+        [2, 5 + 8 + 4],
+        [1, 30],
+      ],
+    );
+    assert.deepEqual(steps.at(-1)?.finished.map((f) => f.requestId), ['long']);
+  });
+
   it('keeps every step within the pair cap', () => {
     const { scheduler } = makeScheduler({ maxNumPairs: 2 });
     scheduler.addRequest(workItem('q', { prefix: tokenRange(1, 8), documentLengths: [1, 2, 3, 4, 5] }));

@@ -129,7 +129,6 @@ describe('Scheduler request lifecycle', () => {
 
     rejects(workItem('a', { prefix: [], documentLengths: [3] }), /already in the engine/);
     rejects({ requestId: 'b', deadline: 1, pairs: [{ pairId: 'a/0', tokenIds: [1], prefixLength: 0 }] }, /pair id a\/0 is already/);
-    rejects(workItem('c', { prefix: [], documentLengths: [21] }), /more than one step computes/);
     rejects(workItem('d', { prefix: tokenRange(1, 12), documentLengths: [1] }), /needs 3 KV blocks; the cache has 2/);
     rejects({ requestId: 'e', deadline: 1, pairs: [] }, /no pairs/);
     rejects(

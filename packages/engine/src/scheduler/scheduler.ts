@@ -9,7 +9,10 @@ import { StepBudget } from './step-budget';
 
 export interface SchedulerOptions {
   kvCacheManager: KVCacheManager;
-  /** Most tokens computed per step: new prefix tokens and the pairs' own tokens (cached prefix tokens are free). */
+  /**
+   * Most tokens computed per step: new prefix tokens and the pairs' own tokens (cached prefix
+   * tokens are free). A pair longer than this runs alone in a step.
+   */
   maxNumBatchedTokens: number;
   /** Most pairs per step. */
   maxNumPairs: number;
@@ -62,9 +65,6 @@ export class Scheduler {
   addRequest(input: RequestInput): void {
     if (this.requests.has(input.requestId)) throw new InvalidRequestError(`request ${input.requestId} is already in the engine`, 'requestId');
     for (const pair of input.pairs) {
-      if (pair.tokenIds.length > this.maxNumBatchedTokens) {
-        throw new InvalidRequestError(`pair ${pair.pairId} has ${pair.tokenIds.length} tokens, more than one step computes (${this.maxNumBatchedTokens})`, 'pairs');
-      }
       if (this.livePairIds.has(pair.pairId)) throw new InvalidRequestError(`pair id ${pair.pairId} is already in the engine`, 'pairs');
     }
     const request = new Request(input, {
