@@ -70,12 +70,15 @@ async function bundleInto(out) {
       rerankd: join(root, 'packages/cli/src/main.ts'),
       'check-fixtures': join(root, 'scripts/gpu/check-fixtures.ts'),
       'bench-gpu': join(root, 'scripts/gpu/bench-gpu.ts'),
+      // Started as a worker thread by the model runner, which looks for it beside its own code.
+      'executor-thread': join(root, 'packages/model/src/runner/executor-thread.ts'),
     },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    // Beside the entries, so that the code of every chunk finds executor-thread.mjs next to it.
+    chunkNames: '[name]-[hash]',
     format: 'esm',
     platform: 'node',
     target: 'node20',

@@ -1,10 +1,10 @@
-// Bundles the rerankd CLI and the workspace packages it imports into one ESM file for the
-// images. Third-party packages stay external: at run time they are imported from the
-// node_modules that `pnpm deploy --prod` lays out beside the bundle.
+// Bundles the rerankd CLI and the workspace packages it imports into ESM files for the images:
+// the CLI, and beside it the model runner's thread. Third-party packages stay external: at run
+// time they are imported from the node_modules that `pnpm deploy --prod` lays out beside them.
 //   node deploy/docker/bundle.mjs OUTFILE
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const outfile = resolve(process.argv[2] ?? join(root, 'dist', 'rerankd.mjs'));
@@ -29,9 +29,14 @@ const thirdPartyExternal = {
   },
 };
 
+// The model runner starts executor-thread.mjs as a worker thread, from beside its own code.
 await build({
-  entryPoints: [join(root, 'packages', 'cli', 'src', 'main.ts')],
-  outfile,
+  entryPoints: {
+    [basename(outfile, '.mjs')]: join(root, 'packages', 'cli', 'src', 'main.ts'),
+    'executor-thread': join(root, 'packages', 'model', 'src', 'runner', 'executor-thread.ts'),
+  },
+  outdir: dirname(outfile),
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -6,17 +6,16 @@ import { resolveModelDir } from './hf/hub';
 import { compileGraph } from './graph/compile';
 import { EngineReranker } from './engine-reranker';
 import type { Reranker } from './reranker';
-import { KvBlockStore } from './kv/kv-block-store';
-import { PlanExecutor } from './runner/plan-executor';
+import { ThreadedExecutor } from './runner/threaded-executor';
 import type { FeedLayout } from './runner/feeds';
 import { EngineCore, KVCacheManager, Scheduler, kvCacheBytesPerBlock, numBlocksForMemory, type EngineStats, type StepListener } from '@rerankd/engine';
 import type { ComputeDtype, DtypeChoice } from './graph/precision';
 import type { Quantization } from './graph/quantize';
-import type { Device } from './runtime/device';
+import { isCuda, type Device } from './runtime/device';
 import { resolveComputeDtype } from './runtime/dtype';
 import { checkTensorParallel, planQwen3Shard } from './graph/qwen3-shard-plan';
 import { loadShard, modelFingerprint, type LoadedShard, type ShardSpec } from './runner/load-shard';
-import { checkDevice, createSession, executionInfo, type ExecutionInfo, type SessionOptions } from './runtime/session';
+import { checkDevice, executionInfo, type ExecutionInfo, type SessionOptions } from './runtime/session';
 import { DEFAULT_ENCODER_MAX_LENGTH, DEFAULT_QWEN3_MAX_LENGTH, loadPairEncoder, Qwen3PairEncoder, type PairEncoder } from './tokenize';
 
 export interface LoadRerankerOptions {
@@ -78,8 +77,17 @@ export interface LoadedReranker extends Reranker {
 }
 
 export const DEFAULT_MAX_NUM_PAIRS = 64;
-/** Tokens per step: enough to keep the MatMuls efficient, few enough that a step stays short. */
-export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 4096;
+/**
+ * Tokens per step: enough to keep the MatMuls busy, few enough that a step stays short. On the
+ * CPU one pair of a few hundred tokens already fills them and larger batches only got slower
+ * (attention scores spill out of the caches); a GPU wants tens of pairs at once. See
+ * docs/benchmarks.md.
+ */
+export const DEFAULT_MAX_NUM_BATCHED_TOKENS = { cpu: 1024, cuda: 24_576 } as const;
+
+export function defaultMaxNumBatchedTokens(device: Device): number {
+  return isCuda(device) ? DEFAULT_MAX_NUM_BATCHED_TOKENS.cuda : DEFAULT_MAX_NUM_BATCHED_TOKENS.cpu;
+}
 export const DEFAULT_KV_CACHE_MEMORY = 512 * 2 ** 20;
 const KV_BLOCK_SIZE = 16;
 
@@ -108,22 +116,22 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
     const sessionOptions: SessionOptions & { dtype: ComputeDtype } = { device, dtype, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
     if (options.allowCpuFallback) sessionOptions.allowCpuFallback = true;
     if (options.profilePrefix) sessionOptions.profilePrefix = options.profilePrefix;
-    const session = await createSession(graph.modelPath, sessionOptions);
+    const executor = await ThreadedExecutor.start({ modelPath: graph.modelPath, session: sessionOptions, layout: feedLayout(config), kvShape });
     const engine = new EngineCore({
       scheduler: new Scheduler({
         kvCacheManager: new KVCacheManager({ numBlocks: kvShape?.numBlocks ?? 1, blockSize: KV_BLOCK_SIZE, cacheKey: [dir, dtype] }),
-        maxNumBatchedTokens: Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, encoder.maxLength),
+        maxNumBatchedTokens: options.maxNumBatchedTokens ?? defaultMaxNumBatchedTokens(device),
         maxNumPairs: options.maxNumPairs ?? DEFAULT_MAX_NUM_PAIRS,
       }),
-      executor: new PlanExecutor(session, feedLayout(config), kvShape ? { shape: kvShape, store: new KvBlockStore(kvShape) } : null),
+      executor,
     });
     const running = engine.run();
     const reranker = new EngineReranker(options.model, config, encoder, engine, config.family === 'qwen3' && (options.prefixCaching ?? true), async () => {
       await engine.shutdown();
       await running;
-      await session.release();
+      await executor.close();
     });
-    return Object.assign(reranker, { execution: executionInfo(sessionOptions) });
+    return Object.assign(reranker, { execution: executionInfo(sessionOptions), failure: executor.failure });
   } finally {
     graph.remove();
   }
@@ -155,7 +163,7 @@ async function loadTensorParallel(
   const engine = new EngineCore({
     scheduler: new Scheduler({
       kvCacheManager: new KVCacheManager({ numBlocks: kvShape.numBlocks, blockSize: KV_BLOCK_SIZE, cacheKey: [lead.dir, dtype] }),
-      maxNumBatchedTokens: Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, encoder.maxLength),
+      maxNumBatchedTokens: options.maxNumBatchedTokens ?? defaultMaxNumBatchedTokens(device),
       maxNumPairs: options.maxNumPairs ?? DEFAULT_MAX_NUM_PAIRS,
     }),
     executor: group,

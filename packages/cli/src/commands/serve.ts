@@ -4,6 +4,7 @@ import { addModelOptions, modelArgument, noticeIgnoredFlags, toLoadOptions, type
 import { loadApiKeys } from '../runtime/api-key-file';
 import { startEmbeddedServer } from '../runtime/embedded-server';
 import { onShutdownSignal } from '../runtime/lifecycle';
+import { tensorParallelSize } from '../runtime/tensor-parallel';
 
 /** Default model of `rerankd serve` with no model given. */
 export const DEFAULT_MODEL = 'Qwen/Qwen3-Reranker-0.6B';
@@ -32,9 +33,18 @@ export function registerServe(program: Command): void {
       receiveTimeoutMs: flags.receiveTimeoutMs,
     });
     process.stderr.write(`rerankd serve: ${servedModelNames.join(', ')} (max ${server.reranker.maxModelLen} tokens) on http://${flags.host}:${server.port}\n`);
-    onShutdownSignal(async () => {
+    const stop = async () => {
       apiKeys.close();
       await server.close();
-    });
+    };
+    onShutdownSignal(stop);
+    // The thread that runs the model cannot come back once it is gone: exit for a restart.
+    if (tensorParallelSize(flags) === 1) {
+      void server.reranker.failure?.then(async (error) => {
+        process.stderr.write(`rerankd serve: model runner failed: ${error.message}; exiting\n`);
+        await stop().catch(() => undefined);
+        process.exit(1);
+      });
+    }
   });
 }

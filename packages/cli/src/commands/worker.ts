@@ -78,12 +78,15 @@ export function registerWorker(program: Command): void {
         })());
       // A broken group stops taking work at once: items in hand fail back to the queue (other
       // groups reclaim them) or, when a rank is only leaving, finish; then exit for a restart.
-      onGroupFailure = (error) => {
-        process.stderr.write(`rerankd worker ${workerId}: tensor-parallel group failed: ${error.message}; stopping and exiting\n`);
+      const stopAndExit = (reason: string) => {
+        process.stderr.write(`rerankd worker ${workerId}: ${reason}; stopping and exiting\n`);
         leaderHealth?.setServing(false);
         const stopped = Promise.race([shutdown(), new Promise((resolve) => setTimeout(resolve, GROUP_FAILURE_STOP_MS).unref())]);
         void stopped.catch(() => undefined).finally(() => process.exit(1));
       };
+      onGroupFailure = (error) => stopAndExit(`tensor-parallel group failed: ${error.message}`);
+      // The same for the thread that runs the model in a single process: it cannot come back.
+      if (size === 1) void reranker.failure?.then((error) => stopAndExit(`model runner failed: ${error.message}`));
       onShutdownSignal(shutdown);
     });
 }

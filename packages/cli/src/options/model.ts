@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DTYPE_CHOICES, parseDevice, type DtypeChoice, type LoadRerankerOptions } from '@rerankd/model';
+import { DEFAULT_MAX_NUM_BATCHED_TOKENS, DTYPE_CHOICES, parseDevice, type DtypeChoice, type LoadRerankerOptions } from '@rerankd/model';
 import { collect, option, positiveInt } from './define';
 import { tensorParallelFor, type TensorParallelFlags } from '../runtime/tensor-parallel';
 
@@ -28,7 +28,7 @@ export function addModelOptions(command: Command): Command {
     .addOption(option('--max-length <n>', 'alias of --max-model-len').argParser(positiveInt('--max-length')))
     .addOption(option('--batch-size <n>', 'most pairs in one engine step').argParser(positiveInt('--batch-size')))
     .addOption(option('--max-num-seqs <n>', 'alias of --batch-size, as vLLM names it').argParser(positiveInt('--max-num-seqs')))
-    .addOption(option('--max-num-batched-tokens <n>', 'most tokens computed in one engine step (default 4096, at least the longest pair)').argParser(positiveInt('--max-num-batched-tokens')))
+    .addOption(option('--max-num-batched-tokens <n>', `most tokens computed in one engine step (default ${DEFAULT_MAX_NUM_BATCHED_TOKENS.cpu} on the CPU, ${DEFAULT_MAX_NUM_BATCHED_TOKENS.cuda} on CUDA); a longer pair runs alone`).argParser(positiveInt('--max-num-batched-tokens')))
     .addOption(option('--no-prefix-caching', 'compute every pair whole instead of reusing the KV of its query\'s prefix'))
     .addOption(option('--kv-cache-memory <bytes>', 'KV-cache pool for cached prefixes (default 512 MiB)').argParser(positiveInt('--kv-cache-memory')))
     .addOption(option('--num-kv-blocks <n>', 'KV-cache pool in blocks of 16 tokens (instead of --kv-cache-memory)').argParser(positiveInt('--num-kv-blocks')))

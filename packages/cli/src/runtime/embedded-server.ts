@@ -1,5 +1,5 @@
 import { createApp, type ApiKeys, type GatewayConfigInput } from '@rerankd/gateway';
-import { loadReranker, type LoadRerankerOptions, type Reranker } from '@rerankd/model';
+import { loadReranker, type LoadedReranker, type LoadRerankerOptions } from '@rerankd/model';
 import { MemoryWorkQueue } from '@rerankd/queue';
 import { createWorkerMetrics, startWorker } from '@rerankd/worker';
 import type { Registry } from 'prom-client';
@@ -26,7 +26,7 @@ export interface EmbeddedServerOptions {
 export interface EmbeddedServer {
   url: string;
   port: number;
-  reranker: Reranker;
+  reranker: LoadedReranker;
   registry: Registry;
   close(): Promise<void>;
 }
