@@ -30,7 +30,10 @@ export interface RunSummary {
   /** Mean engine step time during the load: the unit interactive latency is judged in (w3). */
   engine_step_mean_ms: number | null;
   padding_fraction: number | null;
-  /** (prompt tokens − prefix-cache hit tokens) × 2 × non-embedding parameters per second. */
+  /**
+   * Tokens that had to be computed × 2 × non-embedding parameters per second: the server's count
+   * of computed tokens (each query's prefix once, no padding), else prompt tokens − prefix-cache hits.
+   */
   useful_gflops: number | null;
   /** The server's resident memory (MiB) at the start, the peak and the end of the load phase. */
   rss_start_mib: number | null;
@@ -49,6 +52,7 @@ export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameter
   const seconds = run.seconds;
   const load = summarizeLatencies(latencies('load'));
   const interactive = summarizeLatencies(latencies('interactive'));
+  const usefulTokens = deltas.computedTokens ?? (promptTokens === null ? null : promptTokens - (deltas.prefixHitTokens ?? 0));
   return {
     requests: measured.length,
     errors: run.records.filter((r) => !r.ok).length,
@@ -70,10 +74,7 @@ export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameter
     prefix_hit_rate: deltas.prefixHitRate === null ? null : round(deltas.prefixHitRate, 4),
     engine_step_mean_ms: deltas.meanStepSeconds === null ? null : round(deltas.meanStepSeconds * 1000, 1),
     padding_fraction: deltas.paddingFraction === null ? null : round(deltas.paddingFraction, 4),
-    useful_gflops:
-      parameters === null || promptTokens === null
-        ? null
-        : round(((promptTokens - (deltas.prefixHitTokens ?? 0)) * 2 * parameters) / seconds / 1e9, 3),
+    useful_gflops: parameters === null || usefulTokens === null ? null : round((usefulTokens * 2 * parameters) / seconds / 1e9, 3),
     ...residentMemory(run.residentBytes),
   };
 }

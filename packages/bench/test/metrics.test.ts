@@ -46,12 +46,13 @@ describe('counterDeltas', () => {
     assert.equal(deltas.prefixHitTokens, 1500);
     assert.equal(deltas.paddingFraction, 50 / (50 + 450));
     assert.equal(deltas.workerPromptTokens, 0);
+    assert.equal(deltas.computedTokens, 450);
   });
 
   it('is null for counters the server does not have, or that did not move', () => {
     const bare = readCounters('# TYPE rerankd_worker_prompt_tokens_total counter\nrerankd_worker_prompt_tokens_total 7\n');
-    assert.deepEqual(counterDeltas(bare, bare), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: 0, meanStepSeconds: null });
-    assert.deepEqual(counterDeltas(null, null), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: null, meanStepSeconds: null });
+    assert.deepEqual(counterDeltas(bare, bare), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: 0, computedTokens: null, meanStepSeconds: null });
+    assert.deepEqual(counterDeltas(null, null), { prefixHitRate: null, prefixHitTokens: null, paddingFraction: null, workerPromptTokens: null, computedTokens: null, meanStepSeconds: null });
     assert.equal(counterDeltas(readCounters(SCRAPE), readCounters(SCRAPE)).prefixHitRate, null);
   });
 });

@@ -42,6 +42,8 @@ export interface CounterDeltas {
   paddingFraction: number | null;
   /** Tokens the workers read, for dialects whose answers carry no usage. */
   workerPromptTokens: number | null;
+  /** Tokens the model computed: new prefix tokens and pair tokens, neither cached prefixes nor padding. */
+  computedTokens: number | null;
   /** Mean wall time of an engine step (seconds). */
   meanStepSeconds: number | null;
 }
@@ -65,6 +67,7 @@ export function counterDeltas(before: CounterSnapshot | null, after: CounterSnap
     prefixHitTokens: hits,
     paddingFraction: padding !== null && computed !== null && padding + computed > 0 ? padding / (padding + computed) : null,
     workerPromptTokens: delta('workerPromptTokens'),
+    computedTokens: computed,
     meanStepSeconds: ratio(delta('stepSeconds'), delta('steps')),
   };
 }
