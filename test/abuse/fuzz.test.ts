@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
-import { fixtureModelDir, startRerankd, type RerankdProcess } from '@rerankd/testing';
+import { fixtureModelDir, makeTempDir, startRerankd, type RerankdProcess } from '@rerankd/testing';
 import { heavyRequests, hostileRequests, type HostileRequest } from './hostile-requests';
 import { Histogram, MiB, metricsText, pool, residentBytes, sample, send, stall, sumOf, type RawAnswer } from './http';
 
@@ -69,9 +68,10 @@ function verify(req: HostileRequest, answer: RawAnswer): string | undefined {
 
 describe('hostile requests against rerankd serve', { timeout: 15 * 60_000 }, () => {
   let server: RerankdProcess;
+  // Made here, not in before(): there it would be removed as soon as the hook returns.
+  const keyFile = join(makeTempDir('fuzz'), 'keys');
 
   before(async () => {
-    const keyFile = join(mkdtempSync(join(tmpdir(), 'rerankd-fuzz-')), 'keys');
     writeFileSync(keyFile, `# fuzz\n${KEY}\n`);
     server = await startRerankd([
       'serve', fixtureModelDir('bert-tiny-ce'), '--served-model-name', MODEL, '--threads', '1',

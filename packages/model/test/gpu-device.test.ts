@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DeviceError, InvalidRequestError } from '@rerankd/protocol';
-import { fixtureModelDir } from '@rerankd/testing';
+import { fixtureModelDir, makeTempDir } from '@rerankd/testing';
 import { GraphBuilder } from '../src/graph/onnx-builder';
 import { loadReranker } from '../src/load-reranker';
 import { parseDevice } from '../src/runtime/device';
@@ -18,9 +17,9 @@ ort.env.logLevel = 'fatal';
 /** Whether onnxruntime-node here has its CUDA provider libraries (a GPU machine after gpu-setup). */
 const providerInstalled = missingProviderLibraries(findOrtInstall().nativeDir).length === 0;
 
-/** A one-node graph (Relu) in a fresh directory. */
+/** A one-node graph (Relu) in a fresh directory, removed after the test. */
 function tinyGraph(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rerankd-gpu-device-'));
+  const dir = makeTempDir('gpu-device');
   const g = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin');
   g.alias(g.op('Relu', [g.input('x', 'float', [2])]), 'y');
   g.output('y', 'float', [2]);

@@ -1,17 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelLoadError } from '@rerankd/protocol';
-import { copyFixtureModel, fixtureModelDir } from '@rerankd/testing';
+import { copyFixtureModel, fixtureModelDir, makeTempDir } from '@rerankd/testing';
 import { loadModelConfig } from '../src/hf';
 
 /** A directory holding only the fixture's config.json, changed by `edit`. */
 function editedConfig(name: 'qwen3-tiny-tied' | 'qwen3-tiny-untied' | 'bert-tiny-ce', edit: (raw: Record<string, unknown>) => void): string {
   const raw = JSON.parse(readFileSync(join(fixtureModelDir(name), 'config.json'), 'utf8')) as Record<string, unknown>;
   edit(raw);
-  const dir = mkdtempSync(join(tmpdir(), `rerankd-config-${name}-`));
+  const dir = makeTempDir(`config-${name}`);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(raw));
   return dir;
 }

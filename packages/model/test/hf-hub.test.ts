@@ -1,14 +1,13 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ModelLoadError } from '@rerankd/protocol';
-import { fixtureModelDir } from '@rerankd/testing';
+import { fixtureModelDir, makeTempDir } from '@rerankd/testing';
 import { loadHfModel, resolveModelDir, type ResolveModelOptions } from '../src/hf';
 
 /*
@@ -150,7 +149,7 @@ async function assertRejectsWith(promise: Promise<unknown>, file: string, proble
 }
 
 test('a hub id downloads once into the cache layout, then resolves from the cache alone', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'rerankd-hub-'));
+  const cacheDir = makeTempDir('hub');
   const { output, text } = captureOutput();
   const dir = await resolveModelDir(REPO, options(cacheDir, { output }));
 
@@ -190,7 +189,7 @@ test('a hub id downloads once into the cache layout, then resolves from the cach
 });
 
 test('HF_HOME, HF_ENDPOINT and HF_TOKEN are honoured', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'rerankd-hf-home-'));
+  const home = makeTempDir('hf-home');
   const saved = { ...process.env };
   try {
     delete process.env.HF_HUB_CACHE;
@@ -206,7 +205,7 @@ test('HF_HOME, HF_ENDPOINT and HF_TOKEN are honoured', async () => {
 });
 
 test('an interrupted download leaves no complete-looking snapshot and resumes with what is missing', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'rerankd-hub-cut-'));
+  const cacheDir = makeTempDir('hub-cut');
   cutShardShort = true;
   await assertRejectsWith(resolveModelDir(REPO, options(cacheDir)), `${REPO}@${COMMIT}`, /downloading model-00002-of-00002\.safetensors failed/);
   const repoDir = join(cacheDir, 'models--acme--tiny-reranker');
@@ -225,7 +224,7 @@ test('an interrupted download leaves no complete-looking snapshot and resumes wi
 });
 
 test('hub errors name the repository and what happened', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'rerankd-hub-err-'));
+  const cacheDir = makeTempDir('hub-err');
   await assertRejectsWith(resolveModelDir('acme/no-such-model', options(cacheDir)), 'acme/no-such-model@main', /HTTP 404 repository not found.*Repository not found/);
   await assertRejectsWith(resolveModelDir(`${REPO}@v9`, options(cacheDir)), `${REPO}@v9`, /HTTP 404 revision not found/);
   await assertRejectsWith(resolveModelDir(REPO, options(cacheDir, { token: 'hf_wrong' })), `${REPO}@main`, /HTTP 401 .*Invalid credentials/);

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtureModelDir } from '@rerankd/testing';
+import { fixtureModelDir, makeTempDir } from '@rerankd/testing';
 import { ModelWeights, readSafetensorsHeader } from '../src/hf';
 import { halfToFloatBits } from '../src/hf/float-decode';
 import { writeRawTensors } from './hf-safetensors-edit';
@@ -69,7 +68,7 @@ test('f16 decodes exactly, including subnormals, infinities and NaN', () => {
 });
 
 test('F32, F16 and BF16 tensors of one file all read back as float32', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rerankd-dtypes-'));
+  const dir = makeTempDir('dtypes');
   const f16 = new Uint16Array([0x3c00, 0xc000, 0x0001, 0x7c00]);
   const bf16 = new Uint16Array([0x3f80, 0xc040, 0x3f87, 0xff80]);
   const f32 = new Float32Array([0.1, -3.5, 1e-30, 7]);

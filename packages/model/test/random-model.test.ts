@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Tokenizer } from '@anush008/tokenizers';
-import { fixtureModelDir, type FixtureModel } from '@rerankd/testing';
+import { fixtureModelDir, makeTempDir, type FixtureModel } from '@rerankd/testing';
 import { loadHfModel } from '../src/hf/load';
 import type { DimOverrides, PresetName } from '../src/hf/presets';
 import { makeRandomModel, type RandomModel } from '../src/hf/random-model';
@@ -30,8 +29,9 @@ function readSafetensorsFile(file: string) {
   return { bytes, headerLength, headerText, metadata, tensors, data };
 }
 
+/** Removed after the test, or the describe block, that asked for it. */
 function freshDir(): string {
-  return mkdtempSync(join(tmpdir(), 'rerankd-random-model-'));
+  return makeTempDir('random-model');
 }
 
 const floatsFromBits = (bits: number[]) => new Float32Array(new Uint32Array(bits).buffer);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fixtureModelDir } from '@rerankd/testing';
 import { loadReranker, type PairInput } from '@rerankd/model';
@@ -21,6 +22,7 @@ describe('TLS on the rank-to-rank channel', { skip: hasOpenssl() ? false : 'open
     expected = (await whole.score(pairs)).map((o) => o.score);
     await whole.close();
   });
+  after(() => certs && rmSync(certs.dir, { recursive: true, force: true }));
 
   for (const mutual of [false, true]) {
     describe(mutual ? 'mutual TLS' : 'server TLS', () => {

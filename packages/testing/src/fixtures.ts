@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeProcessTempDir, makeTempDir } from './temp-dir';
 
 export const FIXTURE_MODELS = ['qwen3-tiny-tied', 'qwen3-tiny-untied', 'bert-tiny-ce', 'xlmr-tiny-ce'] as const;
 export type FixtureModel = (typeof FIXTURE_MODELS)[number];
@@ -16,11 +16,15 @@ export function qwen3TokenizerPath(): string {
 }
 
 /**
- * A fresh, writable copy of a fixture model directory, complete with its tokenizer.
- * Tests may break the copy freely.
+ * A fresh, writable copy of a fixture model directory, complete with its tokenizer, removed as
+ * makeTempDir's are. Tests may break the copy freely.
  */
 export function copyFixtureModel(name: FixtureModel): string {
-  const dir = join(mkdtempSync(join(tmpdir(), `rerankd-${name}-`)), name);
+  return copyFixtureInto(makeTempDir(name), name);
+}
+
+function copyFixtureInto(parent: string, name: FixtureModel): string {
+  const dir = join(parent, name);
   cpSync(join(fixturesRoot, 'models', name), dir, { recursive: true });
   if (!existsSync(join(dir, 'tokenizer.json'))) copyFileSync(qwen3TokenizerPath(), join(dir, 'tokenizer.json'));
   return dir;
@@ -31,7 +35,8 @@ const shared = new Map<FixtureModel, string>();
 export function fixtureModelDir(name: FixtureModel): string {
   let dir = shared.get(name);
   if (!dir) {
-    dir = copyFixtureModel(name);
+    // Removed when the process exits, not with the test that first asks: the file's other tests use it too.
+    dir = copyFixtureInto(makeProcessTempDir(name), name);
     shared.set(name, dir);
   }
   return dir;

@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import getPort from 'get-port';
 import { Redis } from 'ioredis';
+import { makeProcessTempDir } from './temp-dir';
 
 export interface TlsRedisServer {
   /** rediss://:PASSWORD@localhost:PORT */
@@ -20,7 +20,8 @@ export interface TlsRedisServer {
  * this run by openssl: what `rediss://` URLs meet in production.
  */
 export async function startTlsRedis(password: string): Promise<TlsRedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'rerankd-redis-tls-'));
+  // Removed by stop(), or when the process exits if a start fails or a test never stops it.
+  const dir = makeProcessTempDir('redis-tls');
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import getPort from 'get-port';
 import { Redis } from 'ioredis';
+import { makeProcessTempDir } from './temp-dir';
 
 /** A Redis that tests may stop, kill and bring back on the same port. */
 export interface RedisServer {
@@ -52,12 +51,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const port = await getPort({ host: '127.0.0.1' });
   const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const args = ['--save', '', ...persistence, ...(options.password ? ['--requirepass', options.password] : [])];
-  let dataDir: string | undefined;
-  if (options.appendOnly) {
-    const dir = mkdtempSync(join(tmpdir(), 'rerankd-redis-data-'));
-    dataDir = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
+  const dataDir = options.appendOnly ? makeProcessTempDir('redis-data') : undefined;
   const launch = !options.appendOnly && (await dockerReachable())
     ? () => launchContainer(port, args, options.password)
     : () => launchProcess(port, args, options.password, dataDir);
@@ -96,7 +90,8 @@ function dockerReachable(): Promise<boolean> {
 
 /** `dataDir`: where the data outlives this process (append-only Redis); else a directory of its own, removed with it. */
 async function launchProcess(port: number, args: string[], password: string | undefined, dataDir?: string): Promise<RunningRedis> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rerankd-redis-'));
+  // Also removed when the process exits, should a test never stop this Redis.
+  const dir = dataDir ?? makeProcessTempDir('redis');
   const removeDir = () => {
     if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
   };

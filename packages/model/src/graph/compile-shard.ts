@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeGraphDir } from './graph-dir';
 import { GraphBuilder } from './onnx-builder';
 import type { ComputeDtype } from './precision';
 import type { Quantization } from './quantize';
@@ -30,7 +30,7 @@ export interface CompileShardOptions extends Qwen3ShardGraphOptions {
 
 /** Builds a rank's segment graphs from its slices of the weights into a temporary directory. */
 export function compileShard(options: CompileShardOptions): CompiledShard {
-  const dir = mkdtempSync(join(tmpdir(), `rerankd-shard-${options.plan.rank}-`));
+  const { dir, remove } = makeGraphDir(`rerankd-shard-${options.plan.rank}-`);
   const quantization: Quantization = options.quantization ?? 'none';
   let graphBytes = 0;
   const build = (name: string, body: (g: GraphBuilder) => void): string => {
@@ -49,9 +49,9 @@ export function compileShard(options: CompileShardOptions): CompiledShard {
     const mlp = layers.map((l) => build(`mlp_${l}`, (g) => buildMlpSegment(g, options, l)));
     const headTokenIds = options.headTokenIds ?? [0, 0];
     const head = options.plan.rank === 0 ? build('head', (g) => buildHeadSegment(g, options, headTokenIds)) : null;
-    return { embedding, attention, mlp, head, graphBytes, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    return { embedding, attention, mlp, head, graphBytes, remove };
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     throw error;
   }
 }

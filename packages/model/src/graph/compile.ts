@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../hf/config';
 import { GraphBuilder } from './onnx-builder';
 import { buildEncoderGraph } from './encoder';
+import { makeGraphDir } from './graph-dir';
 import type { WeightSource } from './linear';
 import type { ComputeDtype } from './precision';
 import { buildQwen3Graph } from './qwen3';
@@ -33,7 +33,7 @@ export interface CompileOptions {
 
 /** Builds the ONNX graph of a model from its weights into a temporary directory. */
 export function compileGraph(config: ModelConfig, weights: WeightSource, options: CompileOptions): CompiledGraph {
-  const dir = mkdtempSync(join(tmpdir(), 'rerankd-graph-'));
+  const { dir, remove } = makeGraphDir('rerankd-graph-');
   try {
     const quantization = options.quantization ?? 'none';
     if (quantization !== 'none' && (options.dtype ?? 'float32') !== 'float32') throw new Error('int8 quantization needs a float32 graph');
@@ -48,9 +48,9 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
     }
     const modelPath = join(dir, 'model.onnx');
     writeFileSync(modelPath, builder.finish(quantization === 'none' ? OPSETS : QUANTIZED_OPSETS, config.architecture));
-    return { modelPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    return { modelPath, remove };
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     throw error;
   }
 }
