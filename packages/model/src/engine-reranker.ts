@@ -39,10 +39,16 @@ export class EngineReranker implements Reranker {
     if (pairs.length === 0) return [];
     const encoded = await this.encoder.encodeBatch(pairs, { truncate: options.truncate ?? true });
     const logits = new Array<readonly number[]>(pairs.length);
+    const { signal } = options;
+    const requestIds: string[] = [];
+    const abort = () => requestIds.forEach((requestId) => this.engine.abort(requestId));
+    signal?.addEventListener('abort', abort, { once: true });
     // One engine request per distinct prefix: pairs of one query share their prefix blocks.
     await Promise.all(
       this.groupByPrefix(encoded).map(async (indices) => {
+        if (signal?.aborted) throw new UnavailableError('The request was cancelled before it was scored.');
         const requestId = randomUUID();
+        requestIds.push(requestId);
         const tokenized: TokenizedPair[] = indices.map((i) => {
           const pair = encoded[i] as EncodedPair;
           return {
@@ -56,7 +62,7 @@ export class EngineReranker implements Reranker {
         const byPair = scoredLogits(finished);
         indices.forEach((i) => (logits[i] = byPair.get(`${requestId}:${i}`) as readonly number[]));
       }),
-    );
+    ).finally(() => signal?.removeEventListener('abort', abort));
     return encoded.map((e, i) => toOutput(e, logits[i] as readonly number[], options.emitIds ?? false));
   }
 

@@ -12,6 +12,8 @@ export interface ScoreOptions {
   emitIds?: boolean;
   /** Epoch milliseconds after which the pairs are dropped instead of scored. */
   deadline?: number;
+  /** Aborted when nobody awaits the scores any more: pairs not yet scored are dropped. */
+  signal?: AbortSignal;
 }
 
 export interface PairOutput {

@@ -1,4 +1,5 @@
 import { RerankdError, type ErrorKind, type WorkItem, type WorkResult } from '@rerankd/protocol';
+import type { WorkHandler } from './work-queue';
 
 /**
  * What both queues do with an item that cannot be scored, so that a request fails the same
@@ -38,19 +39,24 @@ export type DeliveryOutcome =
   | { kind: 'result'; result: WorkResult }
   /** Its last allowed delivery failed: the result says so, and the item goes to the dead letters. */
   | { kind: 'exhausted'; result: WorkResult; error: unknown }
-  | { kind: 'retry' };
+  | { kind: 'retry' }
+  /** Its request was cancelled while it was scored: nobody awaits a result. */
+  | { kind: 'cancelled' };
 
 /** Runs the handler on one delivery of an item; the queues differ only in what they do next. */
 export async function runDelivery(
-  handler: (item: WorkItem) => Promise<WorkResult>,
+  handler: WorkHandler,
   item: WorkItem,
   workerId: string,
   deliveries: number,
   maxDeliveries: number,
+  cancelled: AbortSignal,
 ): Promise<DeliveryOutcome> {
   try {
-    return { kind: 'result', result: await handler(item) };
+    const result = await handler(item, cancelled);
+    return cancelled.aborted ? { kind: 'cancelled' } : { kind: 'result', result };
   } catch (error) {
+    if (cancelled.aborted) return { kind: 'cancelled' };
     const answer = answerFromError(error, item, workerId);
     if (answer) return { kind: 'result', result: answer };
     if (deliveries >= maxDeliveries) return { kind: 'exhausted', result: exhaustedResult(item, workerId, deliveries, error), error };

@@ -3,7 +3,7 @@ import { workerRegistryKey } from './keys';
 import { MemoryWorkConsumer } from './memory/memory-work-consumer';
 import { ModelBacklog } from './memory/model-backlog';
 import { DEFAULT_MAX_QUEUE_LENGTH, resolveConsumeOptions } from './options';
-import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
+import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkHandler, WorkQueue } from './work-queue';
 
 export interface MemoryWorkQueueOptions {
   /** Items waiting or in progress per model at which submit rejects with QueueFullError. */
@@ -37,9 +37,11 @@ export class MemoryWorkQueue implements WorkQueue {
     backlog.offer();
   }
 
-  /** Drops the request's waiting items at once, which also frees their places in the backlog. */
+  /** Drops the request's waiting items at once, which also frees their places in the backlog, and stops those being scored. */
   async cancel(request: CancelledRequest): Promise<void> {
-    this.backlogs.get(request.model)?.drop(request.requestId);
+    const backlog = this.backlogs.get(request.model);
+    backlog?.drop(request.requestId);
+    backlog?.cancelScoring(request.requestId);
   }
 
   async subscribeResults(replyTo: string, onResult: (result: WorkResult) => void): Promise<() => Promise<void>> {
@@ -57,7 +59,7 @@ export class MemoryWorkQueue implements WorkQueue {
   consume(
     model: string,
     workerId: string,
-    handler: (item: WorkItem) => Promise<WorkResult>,
+    handler: WorkHandler,
     options?: ConsumeOptions,
   ): WorkConsumer {
     this.assertOpen();

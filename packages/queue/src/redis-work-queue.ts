@@ -5,7 +5,7 @@ import { RedisConnection, type ConnectionSettings } from './redis/connection';
 import { RedisWorkConsumer } from './redis/redis-work-consumer';
 import { ReplyStreamReader } from './redis/reply-stream';
 import { WorkerRegistry } from './redis/worker-registry';
-import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkQueue } from './work-queue';
+import type { CancelledRequest, ConsumeOptions, WorkConsumer, WorkerInfo, WorkHandler, WorkQueue } from './work-queue';
 
 export interface RedisWorkQueueOptions {
   /** `redis://host:port`, `redis://:password@host:port/db` or `rediss://…` for TLS. */
@@ -77,7 +77,7 @@ export class RedisWorkQueue implements WorkQueue {
   consume(
     model: string,
     workerId: string,
-    handler: (item: WorkItem) => Promise<WorkResult>,
+    handler: WorkHandler,
     options?: ConsumeOptions,
   ): WorkConsumer {
     const reader = new RedisConnection(this.settings, 'rerankd-consumer', true);

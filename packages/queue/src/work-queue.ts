@@ -17,6 +17,12 @@ export interface CancelledRequest {
   deadline: number;
 }
 
+/**
+ * Scores one work item. `cancelled` aborts when the gateway cancels the item's request while the
+ * item is in hand: the handler may stop early, and whatever it returns is not published.
+ */
+export type WorkHandler = (item: WorkItem, cancelled: AbortSignal) => Promise<WorkResult>;
+
 export interface ConsumeOptions {
   /** Items pending longer than this on a dead consumer are reclaimed by another. */
   reclaimIdleMs?: number;
@@ -44,8 +50,9 @@ export interface WorkQueue {
   submit(item: WorkItem): Promise<void>;
   /**
    * Gateway: nobody awaits this request any more (its client left, or another of its items
-   * failed). Its items no worker has started are dropped unscored; items already being scored
-   * finish and their results are ignored. Best effort: failing to reach the store is not an error.
+   * failed). Its items no worker has started are dropped unscored; the handlers of items already
+   * being scored see their signal abort, and their results are not published. Best effort:
+   * failing to reach the store is not an error.
    */
   cancel(request: CancelledRequest): Promise<void>;
   /** Gateway: deliver results addressed to `replyTo` (duplicates are possible). Returns an unsubscribe. */
@@ -59,7 +66,7 @@ export interface WorkQueue {
   consume(
     model: string,
     workerId: string,
-    handler: (item: WorkItem) => Promise<WorkResult>,
+    handler: WorkHandler,
     options?: ConsumeOptions,
   ): WorkConsumer;
   /** Worker: announce itself; refreshed until the returned function is called. */

@@ -103,6 +103,35 @@ export function workQueueBehaviour(subject: QueueUnderTest): void {
     assert.equal(inbox.received.length, 1);
   });
 
+  it('aborts the signal of an item in hand when its request is cancelled, and publishes nothing for it', async () => {
+    const queue = await open();
+    const [model, replyTo] = [uniqueModel(), uniqueReplyTo()];
+    const inbox = await ResultInbox.open(queue, replyTo);
+    const deadline = Date.now() + 60_000;
+    const gone = workItem(model, replyTo, { itemId: 'gone.0', requestId: 'gone', deadline });
+    const live = workItem(model, replyTo);
+    const started: string[] = [];
+    queue.consume(
+      model,
+      'worker-1',
+      async (item, cancelled) => {
+        started.push(item.itemId);
+        // The doomed item runs until it is cancelled (or for a while, which fails the test).
+        if (item.requestId === 'gone') await Promise.race([new Promise((resolve) => cancelled.addEventListener('abort', resolve)), sleep(3000)]);
+        return scored(item, 'worker-1');
+      },
+      subject.consumeOptions,
+    );
+    await queue.submit(gone);
+    await eventually(async () => assert.deepEqual(started, ['gone.0']));
+    await queue.cancel({ requestId: 'gone', model, deadline });
+    await queue.submit(live);
+
+    assert.equal((await inbox.next()).itemId, live.itemId);
+    await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 0 }));
+    assert.deepEqual(inbox.received.map((r) => r.itemId), [live.itemId], 'nothing is published for the cancelled item');
+  });
+
   it('rejects with QueueFullError once a model holds maxQueueLength items', async () => {
     const queue = await open({ maxQueueLength: 2 });
     const [model, replyTo] = [uniqueModel(), uniqueReplyTo()];

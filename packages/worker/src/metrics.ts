@@ -105,7 +105,7 @@ export function createWorkerMetrics(registry = new Registry()): WorkerMetrics {
 
   const metrics: Omit<WorkerMetrics, 'observeEngine'> = {
     registry,
-    itemsTotal: new Counter({ name: 'rerankd_worker_items_total', help: 'Work items handled, by outcome (ok, error, expired).', labelNames: ['model', 'worker', 'outcome'], registers }),
+    itemsTotal: new Counter({ name: 'rerankd_worker_items_total', help: 'Work items handled, by outcome (ok, error, expired, cancelled).', labelNames: ['model', 'worker', 'outcome'], registers }),
     pairsTotal: new Counter({ name: 'rerankd_worker_pairs_total', help: 'Query-document pairs scored.', labelNames, registers }),
     promptTokensTotal: new Counter({ name: 'rerankd_worker_prompt_tokens_total', help: 'Tokens of the pairs scored (prompt and shared prefix included, after truncation).', labelNames, registers }),
     itemSeconds: new Histogram({ name: 'rerankd_worker_item_duration_seconds', help: 'Time to score one work item, from pick-up to result.', labelNames, buckets: LATENCY_BUCKETS, registers }),

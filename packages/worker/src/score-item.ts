@@ -2,7 +2,7 @@ import { RerankdError, type PairScore, type WorkItem, type WorkResult } from '@r
 import type { PairInput, Reranker } from '@rerankd/model';
 
 /** Scores every pair of a work item; failures become a failed result that names their kind. */
-export async function scoreWorkItem(reranker: Reranker, item: WorkItem, workerId: string): Promise<WorkResult> {
+export async function scoreWorkItem(reranker: Reranker, item: WorkItem, workerId: string, cancelled?: AbortSignal): Promise<WorkResult> {
   const base = { itemId: item.itemId, requestId: item.requestId, workerId };
   try {
     const pairs: PairInput[] = item.pairs.map((p) => ({
@@ -10,8 +10,8 @@ export async function scoreWorkItem(reranker: Reranker, item: WorkItem, workerId
       document: p.document,
       ...(item.instruction !== undefined ? { instruction: item.instruction } : {}),
     }));
-    // The deadline travels on: pairs still waiting in the engine when it passes are dropped.
-    const outputs = await reranker.score(pairs, { truncate: item.truncate, deadline: item.deadline });
+    // The deadline and the cancellation travel on: the engine drops pairs nobody awaits.
+    const outputs = await reranker.score(pairs, { truncate: item.truncate, deadline: item.deadline, ...(cancelled ? { signal: cancelled } : {}) });
     const scores: PairScore[] = outputs.map((out, i) => ({ index: (item.pairs[i] as { index: number }).index, score: out.score, tokens: out.tokens }));
     return { ok: true, ...base, scores };
   } catch (error) {

@@ -30,13 +30,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { queue, reranker, model, workerId, metrics } = options;
   const now = options.now ?? Date.now;
   const labels = { model, worker: workerId };
-  const handle = async (item: WorkItem): Promise<WorkResult> => {
+  const handle = async (item: WorkItem, cancelled: AbortSignal): Promise<WorkResult> => {
     // Clocks of the gateway and the worker may differ a little: a negative wait is counted as none.
     if (item.submittedAt !== undefined) metrics.queueWaitSeconds.observe(labels, Math.max(0, now() - item.submittedAt) / 1000);
     const stopTimer = metrics.itemSeconds.startTimer(labels);
     let result: WorkResult;
     try {
-      result = await scoreWorkItem(reranker, item, workerId);
+      result = await scoreWorkItem(reranker, item, workerId, cancelled);
     } catch (error) {
       // Untyped failures go back to the queue, which delivers the item again.
       stopTimer();
@@ -45,7 +45,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw error;
     }
     stopTimer();
-    if (result.ok) {
+    if (cancelled.aborted) {
+      metrics.itemsTotal.inc({ ...labels, outcome: 'cancelled' });
+    } else if (result.ok) {
       metrics.itemsTotal.inc({ ...labels, outcome: 'ok' });
       metrics.pairsTotal.inc(labels, result.scores.length);
       metrics.promptTokensTotal.inc(labels, result.scores.reduce((sum, s) => sum + s.tokens, 0));

@@ -1,6 +1,6 @@
-import type { WorkItem, WorkResult } from '@rerankd/protocol';
+import type { WorkResult } from '@rerankd/protocol';
 import { isExpired, runDelivery } from '../failures';
-import type { ConsumeOptions, WorkConsumer } from '../work-queue';
+import type { ConsumeOptions, WorkConsumer, WorkHandler } from '../work-queue';
 import type { Delivery, ModelBacklog } from './model-backlog';
 
 /**
@@ -15,7 +15,7 @@ export class MemoryWorkConsumer implements WorkConsumer {
   constructor(
     private readonly backlog: ModelBacklog,
     private readonly workerId: string,
-    private readonly handler: (item: WorkItem) => Promise<WorkResult>,
+    private readonly handler: WorkHandler,
     private readonly options: Required<ConsumeOptions>,
     private readonly publish: (replyTo: string, result: WorkResult) => void,
   ) {
@@ -48,7 +48,9 @@ export class MemoryWorkConsumer implements WorkConsumer {
 
   private async process(delivery: Delivery): Promise<void> {
     const { item, deliveries } = delivery;
-    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries);
+    const scoring = this.backlog.track(item);
+    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries, scoring.cancelled).finally(scoring.done);
+    if (outcome.kind === 'cancelled') return;
     if (outcome.kind === 'retry') {
       this.backlog.waiting.unshift(delivery);
       return;

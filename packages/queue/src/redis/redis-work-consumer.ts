@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkItemSchema, type WorkItem, type WorkResult } from '@rerankd/protocol';
+import { WorkItemSchema, type WorkItem } from '@rerankd/protocol';
 import { exhaustedResult, isExpired, runDelivery } from '../failures';
 import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, isReplyChannel, workStreamKey } from '../keys';
-import type { ConsumeOptions, WorkConsumer } from '../work-queue';
+import type { ConsumeOptions, WorkConsumer, WorkHandler } from '../work-queue';
 import { execAtomically, type RedisConnection } from './connection';
 import { publishResult } from './reply-stream';
 import { decodeField, entriesOfRead, entriesOfReclaim, type StreamEntry } from './stream-replies';
@@ -10,6 +10,8 @@ import { decodeField, entriesOfRead, entriesOfReclaim, type StreamEntry } from '
 /** Dead letters are for inspection; the oldest are trimmed past this many per model. */
 const DEAD_LETTER_MAX_LENGTH = 10_000;
 const RETRY_AFTER_ERROR_MS = 200;
+/** How often the requests of items in hand are checked for cancellation marks. */
+const CANCELLATION_CHECK_MS = 200;
 
 export interface ConsumerConnections {
   /** Shared by the queue, for short commands. */
@@ -34,10 +36,15 @@ function isNoGroupError(error: unknown): boolean {
  *   item is never reclaimed from a live worker.
  * - An item is acknowledged (and deleted from the stream) only after its result is published.
  * - Items past their deadline, or of a request the gateway cancelled, are acknowledged unscored.
+ *   Items in hand whose request is cancelled meanwhile see their handler's signal abort (checked
+ *   every CANCELLATION_CHECK_MS) and are acknowledged without a result.
  */
 export class RedisWorkConsumer implements WorkConsumer {
   private readonly workStream: string;
   private readonly inHand = new Map<string, Promise<void>>();
+  /** Items in hand being scored, by entry id: their request and the controller of their signal. */
+  private readonly scoring = new Map<string, { item: WorkItem; controller: AbortController }>();
+  private readonly cancellationCheck: NodeJS.Timeout;
   private readonly stopping = new AbortController();
   private readonly loops: Promise<unknown>;
   private readonly leaseRenewal: NodeJS.Timeout;
@@ -48,12 +55,14 @@ export class RedisWorkConsumer implements WorkConsumer {
     private readonly connections: ConsumerConnections,
     private readonly model: string,
     private readonly workerId: string,
-    private readonly handler: (item: WorkItem) => Promise<WorkResult>,
+    private readonly handler: WorkHandler,
     private readonly options: Required<ConsumeOptions>,
   ) {
     this.workStream = workStreamKey(model);
     this.leaseRenewal = setInterval(() => void this.renewLeases(), Math.max(1, Math.floor(options.reclaimIdleMs / 3)));
     this.leaseRenewal.unref();
+    this.cancellationCheck = setInterval(() => void this.abortCancelled(), CANCELLATION_CHECK_MS);
+    this.cancellationCheck.unref();
     this.loops = Promise.all([this.readLoop(), this.reclaimLoop()]);
   }
 
@@ -67,6 +76,7 @@ export class RedisWorkConsumer implements WorkConsumer {
     await this.loops;
     await Promise.all(this.inHand.values());
     clearInterval(this.leaseRenewal);
+    clearInterval(this.cancellationCheck);
     await this.leaveGroup().catch(() => undefined);
     await this.connections.reader.close();
   }
@@ -161,11 +171,29 @@ export class RedisWorkConsumer implements WorkConsumer {
     // Nobody awaits it: its client left, or another item of its request failed.
     if (await this.isCancelled(item)) return this.acknowledge(entry.id);
 
-    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries);
+    const controller = new AbortController();
+    this.scoring.set(entry.id, { item, controller });
+    const outcome = await runDelivery(this.handler, item, this.workerId, deliveries, this.options.maxDeliveries, controller.signal).finally(() =>
+      this.scoring.delete(entry.id),
+    );
+    if (outcome.kind === 'cancelled') return this.acknowledge(entry.id);
     if (outcome.kind === 'retry') return this.release(entry.id);
     await publishResult(this.connections.commands, item.replyTo, outcome.result);
     if (outcome.kind === 'exhausted') return this.deadLetter(entry, deliveries, String(outcome.error));
     await this.acknowledge(entry.id);
+  }
+
+  /** Aborts the signals of items in hand whose request carries a cancellation mark. */
+  private async abortCancelled(): Promise<void> {
+    const scoring = [...this.scoring.values()].filter((s) => !s.controller.signal.aborted);
+    if (scoring.length === 0) return;
+    // One key per item; keys of one model share a hash slot, so MGET works on a cluster too.
+    const marks = await this.connections.commands
+      .call((client) => client.mget(...scoring.map(({ item }) => cancelledRequestKey(item.model, item.requestId))))
+      .catch(() => [] as (string | null)[]); // Redis away: the next check asks again
+    marks.forEach((mark, i) => {
+      if (mark !== null) scoring[i]?.controller.abort();
+    });
   }
 
   private async isCancelled(item: WorkItem): Promise<boolean> {
