@@ -59,6 +59,8 @@ export class Request {
   /** Shortest first, so the pairs taken in one step are of similar length. */
   private readonly pairs: PendingPair[];
   private numTakenPairs = 0;
+  /** Tokens of the pairs not yet taken. */
+  private numPendingTokens: number;
 
   constructor(input: RequestInput, options: RequestOptions) {
     this.requestId = input.requestId;
@@ -75,6 +77,12 @@ export class Request {
         ...(pair.tokenTypeIds ? { tokenTypeIds: pair.tokenTypeIds.slice(prefixLength) } : {}),
       }))
       .sort((a, b) => a.tokenIds.length - b.tokenIds.length);
+    this.numPendingTokens = this.pairs.reduce((sum, pair) => sum + pair.tokenIds.length, 0);
+  }
+
+  /** Tokens still to compute: the pairs not yet taken, and the prefix if it is not admitted yet (cached or not). */
+  get numRemainingTokens(): number {
+    return this.numPendingTokens + (this.status === 'waiting' ? this.prefixLength : 0);
   }
 
   get prefixLength(): number {
@@ -94,6 +102,7 @@ export class Request {
     const pair = this.nextPair;
     if (pair === undefined) throw new Error(`request ${this.requestId} has no pending pair`);
     this.numTakenPairs += 1;
+    this.numPendingTokens -= pair.tokenIds.length;
     return pair;
   }
 

@@ -185,4 +185,16 @@ describe('Scheduler batching', () => {
     assert.equal(second.plan.numScheduledTokens, 45 * 40 + 80 + 5 * 30);
     assert.ok(second.plan.numScheduledTokens <= 2048);
   });
+
+  it('finishes a small request in the next step even when running requests have pairs larger than their share', () => {
+    const { scheduler } = makeScheduler({ blockSize: 16, maxNumBatchedTokens: 1024, maxNumPairs: 64 });
+    for (const id of ['big-1', 'big-2', 'big-3']) scheduler.addRequest(workItem(id, { prefix: [], documentLengths: Array(32).fill(500), deadline: 1_000 }));
+    assert.equal(scoreStep(scheduler).plan.numScheduledPairs, 2);
+
+    scheduler.addRequest(workItem('small', { prefix: [], documentLengths: Array(5).fill(75), deadline: 2_000 }));
+    const next = scoreStep(scheduler);
+    assert.deepEqual(next.finished.map((f) => f.requestId), ['small']);
+    // What the small request leaves goes to the earliest deadline: one more 500-token pair.
+    assert.equal(next.plan.numScheduledTokens, 5 * 75 + 500);
+  });
 });

@@ -16,14 +16,15 @@ describe('Scheduler request lifecycle', () => {
     assert.deepEqual(
       steps.map(({ plan }) => ['a', 'b'].map((id) => pairsOf(plan).filter((pair) => pair.requestId === id).length)),
       [
-        [2, 2],
-        [1, 3],
+        // Both are small: the smaller is taken whole, the other fills the pair cap.
+        [3, 1],
+        [0, 4],
         [0, 1],
       ],
     );
     assert.deepEqual(
       steps.map(({ finished }) => finishedIds(finished)),
-      [[], ['a:scored'], ['b:scored']],
+      [['a:scored'], [], ['b:scored']],
     );
     const b = steps[2]?.finished[0];
     assert.equal(b?.status === 'scored' && b.pairLogits.size, 6);
@@ -31,9 +32,10 @@ describe('Scheduler request lifecycle', () => {
 
   it('keeps a request waiting while the cache has no room, without letting later ones take blocks ahead of it', () => {
     const { scheduler, kv } = makeScheduler({ numBlocks: 4 });
-    scheduler.addRequest(workItem('a', { prefix: tokenRange(1, 12), documentLengths: [2], deadline: 100 }));
-    scheduler.addRequest(workItem('b', { prefix: tokenRange(101, 12), documentLengths: [2], deadline: 200 }));
-    scheduler.addRequest(workItem('c', { prefix: tokenRange(201, 4), documentLengths: [2], deadline: 300 }));
+    // Each over half the step budget, so none is taken as a small request ahead of the others.
+    scheduler.addRequest(workItem('a', { prefix: tokenRange(1, 12), documentLengths: [300, 300], deadline: 100 }));
+    scheduler.addRequest(workItem('b', { prefix: tokenRange(101, 12), documentLengths: [300, 300], deadline: 200 }));
+    scheduler.addRequest(workItem('c', { prefix: tokenRange(201, 4), documentLengths: [300, 300], deadline: 300 }));
 
     const first = scoreStep(scheduler);
     assert.deepEqual(
@@ -51,7 +53,8 @@ describe('Scheduler request lifecycle', () => {
         ['c', [0]],
       ],
     );
-    assert.deepEqual(finishedIds(second.finished), ['b:scored', 'c:scored']);
+    assert.deepEqual(finishedIds(second.finished), ['b:scored']);
+    assert.deepEqual(finishedIds(scoreStep(scheduler).finished), ['c:scored']);
   });
 
   it('counts waiting and running requests while one waits for blocks', () => {

@@ -33,9 +33,10 @@ interface StepPick {
 
 /**
  * Continuous batching for reranking. Every step takes pairs from any number of requests under a
- * token budget and a pair cap, earliest deadline first. A first pass gives each request at most
- * an equal share of the step, so a huge request cannot hold small ones back; a second pass
- * hands what is left to the same order without shares. A request's prefix blocks are allocated
+ * token budget and a pair cap. First, small requests, fewest remaining tokens first, are taken
+ * whole within half the budget, so that one arriving behind huge requests finishes in the next
+ * step; then, earliest deadline first, each request gets at most an equal share of what is left;
+ * then the rest goes to the same order without shares. A request's prefix blocks are allocated
  * when it is admitted and held until it ends; all its pairs run against them.
  */
 export class Scheduler {
@@ -214,6 +215,13 @@ export class Scheduler {
       }
     };
 
+    // Half the budget at most, so the huge requests still move every step.
+    let smallTokens = Math.floor(this.maxNumBatchedTokens / 2);
+    for (const request of [...candidates].sort(fewestRemainingTokensFirst)) {
+      if (request.numRemainingTokens > smallTokens) break;
+      smallTokens -= request.numRemainingTokens;
+      fill(request, Infinity, Infinity);
+    }
     const shareTokens = Math.floor(this.maxNumBatchedTokens / candidates.length);
     const sharePairs = Math.floor(this.maxNumPairs / candidates.length);
     for (const request of candidates) fill(request, shareTokens, sharePairs);
@@ -294,6 +302,10 @@ export class Scheduler {
 
 function earliestDeadlineFirst(a: Request, b: Request): number {
   return a.deadline - b.deadline || a.arrivalOrder - b.arrivalOrder;
+}
+
+function fewestRemainingTokensFirst(a: Request, b: Request): number {
+  return a.numRemainingTokens - b.numRemainingTokens || earliestDeadlineFirst(a, b);
 }
 
 function scheduledPairs(output: SchedulerOutput): ScheduledPair[] {
