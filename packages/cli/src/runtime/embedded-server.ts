@@ -31,6 +31,14 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
+/**
+ * Work items the one worker holds at once. With no other worker to share with, it takes many, so
+ * that the engine sees a small request behind the items of big ones and schedules it first;
+ * items of a cancelled request are stopped in the engine, and the queue's length limit counts
+ * items in hand too.
+ */
+const EMBEDDED_ITEMS_IN_HAND = 64;
+
 /** Gateway and one worker in this process, joined by the in-memory queue: `rerankd serve`. */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const reranker = await loadReranker(options.load);
@@ -40,7 +48,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   registerQueueMetrics(registry, queue);
   const metrics = createWorkerMetrics(registry);
   const workers = await Promise.all(
-    options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics })),
+    options.servedModelNames.map((model) => startWorker({ queue, reranker, model, workerId: defaultWorkerId(), metrics, consume: { batchSize: EMBEDDED_ITEMS_IN_HAND } })),
   );
   const app = createApp({
     queue,
