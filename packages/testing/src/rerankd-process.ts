@@ -45,7 +45,12 @@ export async function startRerankd(args: string[], options: StartRerankdOptions 
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit');
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rerankd ${args[0]} did not start within ${options.timeoutMs ?? 60_000} ms:\n${stderr}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      // Not left running behind the failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`rerankd ${args[0]} did not start within ${options.timeoutMs ?? 60_000} ms:\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
     const poll = setInterval(() => {
       if (/on http:\/\/|metrics on :/.test(stderr)) {
         clearInterval(poll);
