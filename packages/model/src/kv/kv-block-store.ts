@@ -22,8 +22,10 @@ export class KvBlockStore {
     this.headStride = shape.blockSize * shape.headDim;
     this.blockStride = shape.numKvHeads * this.headStride;
     const size = shape.numBlocks * this.blockStride;
-    this.keys = Array.from({ length: shape.numLayers }, () => new Float32Array(size));
-    this.values = Array.from({ length: shape.numLayers }, () => new Float32Array(size));
+    // Written once now so that the whole pool is resident from the start: the process does not
+    // grow while serving as blocks are used for the first time.
+    this.keys = Array.from({ length: shape.numLayers }, () => new Float32Array(size).fill(0));
+    this.values = Array.from({ length: shape.numLayers }, () => new Float32Array(size).fill(0));
   }
 
   /**
