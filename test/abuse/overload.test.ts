@@ -9,7 +9,7 @@ import { Histogram, MiB, metricsText, percentile, pool, residentBytes, send, soa
 const MODEL = 'bert-tiny';
 const PAIRS_PER_ITEM = 8;
 const QUEUE_ITEMS = 32;
-/** Items the embedded worker takes from the queue at once (its default). */
+/** A bound on the items of a refused request a worker may finish before the refusal stops the rest. */
 const BATCH_ITEMS = 8;
 /** Two work items per request: a request can be half admitted, and must then give its first item back. */
 const DOCUMENTS_PER_REQUEST = 16;
@@ -120,13 +120,13 @@ describe('overload of rerankd serve', { timeout: 10 * 60_000 }, () => {
     assert.ok(peak <= baseline + 128 * MiB, `RSS peak ${peak} under overload, ${baseline} before`);
   });
 
-  test('a request larger than the free room is refused whole (429), and its items already queued are dropped', async (t) => {
+  test('a request larger than the free room is refused whole (429), and its items already queued or in hand are dropped', async (t) => {
     const before = await pairsScored(server.url);
     const answer = await send(server.url, { method: 'POST', path: '/v1/rerank', headers: { 'content-type': 'application/json' }, body: rerankBody('too big', 400) });
     assert.equal(answer.status, 429);
     await sleep(500);
     const scored = (await pairsScored(server.url)) - before;
-    t.diagnostic(`overload: a request of 400 documents (50 items, queue of ${QUEUE_ITEMS}): 429, ${scored} of its pairs scored (those a worker had taken)`);
+    t.diagnostic(`overload: a request of 400 documents (50 items, queue of ${QUEUE_ITEMS}): 429, ${scored} of its pairs scored (those a worker finished before the refusal)`);
     assert.ok(scored <= BATCH_ITEMS * PAIRS_PER_ITEM, `scored ${scored}`);
     const metrics = await metricsText(server.url);
     assert.equal(sumOf(metrics, 'rerankd_queue_depth') + sumOf(metrics, 'rerankd_queue_pending'), 0);
