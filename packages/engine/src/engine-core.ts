@@ -119,11 +119,19 @@ export class EngineCore {
   }
 
   private async execute(plan: SchedulerOutput): Promise<FinishedRequest[]> {
+    // Requests whose last pair ran in an early batch of the step leave at once.
+    const early: FinishedRequest[] = [];
+    const onBatch = (logits: ReadonlyMap<string, readonly number[]>) => {
+      for (const request of this.scheduler.updateFromBatch(plan, logits)) {
+        early.push(request);
+        this.deliver(request);
+      }
+    };
     try {
-      const logits = await this.executor.execute(plan);
-      return this.scheduler.updateFromOutput(plan, logits);
+      const logits = await this.executor.execute(plan, onBatch);
+      return [...early, ...this.scheduler.updateFromOutput(plan, logits)];
     } catch (error) {
-      return this.scheduler.failStep(plan, error instanceof Error ? error : new Error(String(error)));
+      return [...early, ...this.scheduler.failStep(plan, error instanceof Error ? error : new Error(String(error)))];
     }
   }
 

@@ -18,6 +18,6 @@ export type { RequestInput, TokenizedPair } from './request';
 export { Scheduler, type SchedulerOptions } from './scheduler/scheduler';
 export type { FinishedRequest, PrefixGroup, ScheduledPair, SchedulerOutput } from './scheduler/output';
 export type { EngineStats, StepStats } from './stats';
-export type { ModelExecutor } from './model-executor';
+export type { BatchListener, ModelExecutor } from './model-executor';
 export { EngineCore, type EngineCoreOptions, type EngineStepResult, type StepListener } from './engine-core';
 export { MissingLogitsError } from './errors';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { InvalidRequestError, UnavailableError } from '@rerankd/protocol';
-import { EngineCore, MissingLogitsError } from '../src';
-import { FakeExecutor } from './fake-executor';
+import { EngineCore, MissingLogitsError, type ModelExecutor } from '../src';
+import { FakeExecutor, fakeLogits } from './fake-executor';
 import { makeScheduler, tokenRange, workItem, type TestSchedulerOptions } from './work-items';
 
 function makeEngine(options: TestSchedulerOptions = {}) {
@@ -39,6 +39,41 @@ describe('EngineCore', () => {
     });
     assert.equal(engine.stats.numSteps, 2);
     assert.equal(engine.stats.lastStep.numPairs, 1);
+  });
+
+  it('lets a request leave as soon as the batch holding its last pair is computed, before the step ends', async () => {
+    const { scheduler } = makeScheduler();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // One batch per prefix group; every batch after the first waits for the gate.
+    const executor: ModelExecutor = {
+      async execute(plan, onBatch) {
+        const all = new Map<string, number[]>();
+        for (const [g, group] of plan.prefixGroups.entries()) {
+          if (g > 0) await gate;
+          const batch = new Map(group.pairs.map((pair) => [pair.pairId, fakeLogits(pair)]));
+          batch.forEach((logits, pairId) => all.set(pairId, logits));
+          onBatch?.(batch);
+        }
+        return all;
+      },
+    };
+    const engine = new EngineCore({ scheduler, executor });
+    const a = engine.addRequest(workItem('a', { prefix: tokenRange(1, 8), documentLengths: [2] }));
+    const b = engine.addRequest(workItem('b', { prefix: tokenRange(21, 8), documentLengths: [3] }));
+    let bLeft = false;
+    void b.then(() => (bLeft = true));
+
+    const step = engine.step();
+    assert.equal((await a).status, 'scored');
+    await nextTurn();
+    assert.equal(bLeft, false, 'b waits for the rest of the step');
+    release();
+    assert.deepEqual(
+      (await step).finished.map((f) => f.requestId),
+      ['a', 'b'],
+    );
+    assert.equal((await b).status, 'scored');
   });
 
   it('runs while there is work and sleeps without stepping while there is none', async () => {

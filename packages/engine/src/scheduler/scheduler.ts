@@ -111,13 +111,25 @@ export class Scheduler {
     const livePairs = scheduledPairs(output).filter((pair) => this.requests.has(pair.requestId));
     const missing = livePairs.find((pair) => !logits.has(pair.pairId));
     if (missing !== undefined) throw new MissingLogitsError(missing.pairId);
+    return [...expiredOf(output), ...this.record(livePairs, logits)];
+  }
+
+  /**
+   * Records the logits of one batch of a running step and returns the requests they finish, so
+   * that those leave before the step ends. updateFromOutput still gets all of the step's logits.
+   */
+  updateFromBatch(output: SchedulerOutput, logits: ReadonlyMap<string, readonly number[]>): FinishedRequest[] {
+    return this.record(scheduledPairs(output).filter((pair) => logits.has(pair.pairId) && this.requests.has(pair.requestId)), logits);
+  }
+
+  private record(pairs: readonly ScheduledPair[], logits: ReadonlyMap<string, readonly number[]>): FinishedRequest[] {
     const updated = new Set<Request>();
-    for (const pair of livePairs) {
+    for (const pair of pairs) {
       const request = this.requests.get(pair.requestId) as Request;
       request.pairLogits.set(pair.pairId, logits.get(pair.pairId) as readonly number[]);
       updated.add(request);
     }
-    const finished = expiredOf(output);
+    const finished: FinishedRequest[] = [];
     for (const request of updated) {
       if (!request.isComplete) continue;
       this.remove(request);

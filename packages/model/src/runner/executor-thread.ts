@@ -22,7 +22,7 @@ try {
       void session.release().finally(() => port.close());
       return;
     }
-    executor.execute(message.plan).then(
+    executor.execute(message.plan, (logits) => send({ type: 'batch', id: message.id, logits })).then(
       (logits) => send({ type: 'result', id: message.id, logits }),
       (error: unknown) => send({ type: 'step-failed', id: message.id, error: toThreadError(error) }),
     );

@@ -1,4 +1,4 @@
-import type { ModelExecutor, PrefixGroup, ScheduledPair, SchedulerOutput } from '@rerankd/engine';
+import type { BatchListener, ModelExecutor, PrefixGroup, ScheduledPair, SchedulerOutput } from '@rerankd/engine';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
 import type { KvBlockStore } from '../kv/kv-block-store';
 import { ort } from '../runtime/session';
@@ -27,13 +27,17 @@ export class PlanExecutor implements ModelExecutor {
     private readonly kv: { shape: DecoderKvShape; store: KvBlockStore } | null,
   ) {}
 
-  async execute(plan: SchedulerOutput): Promise<Map<string, number[]>> {
+  async execute(plan: SchedulerOutput, onBatch?: BatchListener): Promise<Map<string, number[]>> {
     const logits = new Map<string, number[]>();
+    const scored = (batch: Map<string, number[]>) => {
+      for (const [pairId, value] of batch) logits.set(pairId, value);
+      onBatch?.(batch);
+    };
     for (const group of plan.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
-      await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds), logits);
+      scored(await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds)));
     }
-    for (const batch of plan.unsharedBatches) await this.scoreBatch(batch, this.emptyPast(), logits);
+    for (const batch of plan.unsharedBatches) scored(await this.scoreBatch(batch, this.emptyPast()));
     return logits;
   }
 
@@ -50,13 +54,15 @@ export class PlanExecutor implements ModelExecutor {
     }
   }
 
-  private async scoreBatch(pairs: readonly ScheduledPair[], past: PastTensors, into: Map<string, number[]>): Promise<void> {
-    if (pairs.length === 0) return;
+  private async scoreBatch(pairs: readonly ScheduledPair[], past: PastTensors): Promise<Map<string, number[]>> {
+    const into = new Map<string, number[]>();
+    if (pairs.length === 0) return into;
     const inputs: SequenceInput[] = pairs.map((p) => ({ inputIds: p.tokenIds, startPosition: p.startPosition, ...(p.tokenTypeIds ? { tokenTypeIds: p.tokenTypeIds } : {}) }));
     const outputs = await this.session.run({ ...buildFeeds(inputs, this.layout), ...past }, ['logits']);
     const data = outputs.logits?.data as Float32Array;
     const perRow = data.length / pairs.length;
     pairs.forEach((pair, row) => into.set(pair.pairId, Array.from(data.subarray(row * perRow, (row + 1) * perRow))));
+    return into;
   }
 
   /** Past inputs [1, kvHeads, blocks × blockSize, dim] per layer; encoders have none. */

@@ -24,6 +24,8 @@ export type ToThread = { type: 'execute'; id: number; plan: SchedulerOutput } | 
 export type FromThread =
   | { type: 'ready' }
   | { type: 'load-failed'; error: ThreadError }
+  /** The logits of one batch of a step still running. */
+  | { type: 'batch'; id: number; logits: ReadonlyMap<string, readonly number[]> }
   | { type: 'result'; id: number; logits: Map<string, number[]> }
   | { type: 'step-failed'; id: number; error: ThreadError };
 

@@ -1,11 +1,12 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHARE_ENV, Worker, type WorkerOptions } from 'node:worker_threads';
-import type { ModelExecutor, SchedulerOutput } from '@rerankd/engine';
+import type { BatchListener, ModelExecutor, SchedulerOutput } from '@rerankd/engine';
 import { UnavailableError } from '@rerankd/protocol';
 import { fromThreadError, type ExecutorThreadInit, type FromThread, type ToThread } from './thread-messages';
 
 interface PendingStep {
+  onBatch: BatchListener | undefined;
   resolve: (logits: Map<string, number[]>) => void;
   reject: (error: Error) => void;
 }
@@ -56,11 +57,11 @@ export class ThreadedExecutor implements ModelExecutor {
     });
   }
 
-  execute(plan: SchedulerOutput): Promise<Map<string, number[]>> {
+  execute(plan: SchedulerOutput, onBatch?: BatchListener): Promise<Map<string, number[]>> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { onBatch, resolve, reject });
       this.post({ type: 'execute', id, plan });
     });
   }
@@ -78,6 +79,7 @@ export class ThreadedExecutor implements ModelExecutor {
   }
 
   private onMessage(message: FromThread): void {
+    if (message.type === 'batch') return this.pending.get(message.id)?.onBatch?.(message.logits);
     if (message.type !== 'result' && message.type !== 'step-failed') return;
     const step = this.pending.get(message.id);
     this.pending.delete(message.id);
