@@ -2,6 +2,7 @@ import { BPE, Tokenizer, type Encoding } from '@anush008/tokenizers';
 import { ModelLoadError } from '@rerankd/protocol';
 import type { PairInput } from '../reranker';
 import type { EncodedPair, PairEncodeOptions, PairEncoder } from './pair-encoder';
+import { CUT_MARGIN_TOKENS, cutLongDocument } from './long-document';
 import { pairTooLongError } from './too-long-error';
 
 const WITHOUT_ADDED_SPECIAL_TOKENS = { addSpecialTokens: false };
@@ -65,9 +66,17 @@ export class CrossEncoderPairEncoder implements PairEncoder {
       }
       return slot;
     };
-    const pairSlots = pairs.map((pair) => [slotOf(pair.query), slotOf(pair.document)] as const);
+    const cut = pairs.map((pair) => (truncate ? cutLongDocument(pair.document, this.maxLength) : null));
+    const pairSlots = pairs.map((pair, i) => [slotOf(pair.query), slotOf(cut[i] ?? pair.document)] as const);
     const encodings = await this.tokenizer.encodeBatch(texts, WITHOUT_ADDED_SPECIAL_TOKENS);
-    return pairSlots.map(([query, document]) => this.join(encodings[query]!, encodings[document]!, truncate));
+    const documents = pairSlots.map(([, document]) => encodings[document]!);
+    // A cut document with too few tokens past the limit is encoded again, whole.
+    const redo = documents.flatMap((document, i) => (cut[i] !== null && document.getLength() < this.maxLength + CUT_MARGIN_TOKENS ? [i] : []));
+    if (redo.length > 0) {
+      const whole = await this.tokenizer.encodeBatch(redo.map((i) => pairs[i]!.document), WITHOUT_ADDED_SPECIAL_TOKENS);
+      redo.forEach((i, n) => (documents[i] = whole[n]!));
+    }
+    return pairSlots.map(([query], i) => this.join(encodings[query]!, documents[i]!, truncate));
   }
 
   private join(query: Encoding, document: Encoding, truncate: boolean): EncodedPair {

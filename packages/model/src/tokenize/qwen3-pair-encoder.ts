@@ -2,7 +2,8 @@ import type { Encoding, Tokenizer } from '@anush008/tokenizers';
 import { InvalidRequestError, ModelLoadError } from '@rerankd/protocol';
 import type { PairInput } from '../reranker';
 import type { EncodedPair, PairEncodeOptions, PairEncoder } from './pair-encoder';
-import { QWEN3_PREFIX, QWEN3_SUFFIX, qwen3PromptBody } from './qwen3-prompt';
+import { CUT_MARGIN_TOKENS, cutLongDocument } from './long-document';
+import { QWEN3_PREFIX, QWEN3_SUFFIX, qwen3PromptBody, type Qwen3PromptBody } from './qwen3-prompt';
 import { pairTooLongError } from './too-long-error';
 
 // Special tokens written in the template (<|im_start|>) are still matched: they are added tokens.
@@ -58,9 +59,21 @@ export class Qwen3PairEncoder implements PairEncoder {
 
   async encodeBatch(pairs: readonly PairInput[], options: PairEncodeOptions = {}): Promise<EncodedPair[]> {
     const truncate = options.truncate ?? true;
-    const bodies = pairs.map((pair) =>
-      qwen3PromptBody(pair.instruction ?? this.defaultInstruction, pair.query, pair.document),
-    );
+    const cut = pairs.map((pair) => (truncate ? cutLongDocument(pair.document, this.maxLength) : null));
+    const encoded = await this.encodeBodies(pairs.map((pair, i) => this.body(pair, cut[i] ?? pair.document)), truncate);
+    // A cut that left too few tokens past what is kept: those documents again, whole.
+    const redo = encoded.flatMap(({ spare }, i) => (cut[i] !== null && spare < CUT_MARGIN_TOKENS ? [i] : []));
+    const whole = await this.encodeBodies(redo.map((i) => this.body(pairs[i]!, pairs[i]!.document)), truncate);
+    redo.forEach((i, n) => (encoded[i] = whole[n]!));
+    return encoded.map(({ pair }) => pair);
+  }
+
+  private body(pair: PairInput, document: string) {
+    return qwen3PromptBody(pair.instruction ?? this.defaultInstruction, pair.query, document);
+  }
+
+  private async encodeBodies(bodies: Qwen3PromptBody[], truncate: boolean): Promise<{ pair: EncodedPair; spare: number }[]> {
+    if (bodies.length === 0) return [];
     const encodings = await this.tokenizer.encodeBatch(
       bodies.map((body) => body.text),
       WITHOUT_ADDED_SPECIAL_TOKENS,
@@ -68,7 +81,8 @@ export class Qwen3PairEncoder implements PairEncoder {
     return encodings.map((encoding, i) => this.assemble(encoding, bodies[i]!.documentSpace, truncate));
   }
 
-  private assemble(body: Encoding, documentSpace: number, truncate: boolean): EncodedPair {
+  /** The pair, and how many document tokens were left out (negative: how many more would fit). */
+  private assemble(body: Encoding, documentSpace: number, truncate: boolean): { pair: EncodedPair; spare: number } {
     const bodyIds = body.getIds();
     // Offsets are in code points, as documentSpace is. The space is always covered by a token:
     // byte-level BPE drops no character.
@@ -77,7 +91,7 @@ export class Qwen3PairEncoder implements PairEncoder {
     const prefixLength = this.prefixIds.length + documentStart;
     const length = this.prefixIds.length + bodyIds.length + this.suffixIds.length;
     if (length <= this.maxLength) {
-      return { inputIds: this.prefixIds.concat(bodyIds, this.suffixIds), prefixLength, truncated: false };
+      return { pair: { inputIds: this.prefixIds.concat(bodyIds, this.suffixIds), prefixLength, truncated: false }, spare: length - this.maxLength };
     }
     if (!truncate) throw pairTooLongError(length, this.maxLength);
     const fixed = prefixLength + this.suffixIds.length;
@@ -88,7 +102,7 @@ export class Qwen3PairEncoder implements PairEncoder {
       );
     }
     const kept = bodyIds.slice(0, documentStart + this.maxLength - fixed);
-    return { inputIds: this.prefixIds.concat(kept, this.suffixIds), prefixLength, truncated: true };
+    return { pair: { inputIds: this.prefixIds.concat(kept, this.suffixIds), prefixLength, truncated: true }, spare: length - this.maxLength };
   }
 }
 
