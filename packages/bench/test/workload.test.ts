@@ -43,6 +43,7 @@ describe('workloads', () => {
     assert.equal(plan.interactive!(0).documents[0]!.split(' ').length, options.interactiveDocTokens);
     assert.equal(WORKLOAD_DEFAULTS.w3.docs, 256);
     assert.equal(WORKLOAD_DEFAULTS.w3.docTokens, 2048);
+    assert.equal(WORKLOAD_DEFAULTS.w3.requests, 8);
   });
 
   it('reject sizes that are not positive integers', () => {
