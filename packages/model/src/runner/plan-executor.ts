@@ -29,9 +29,11 @@ export class PlanExecutor implements ModelExecutor {
 
   async execute(plan: SchedulerOutput, onBatch?: BatchListener): Promise<Map<string, number[]>> {
     const logits = new Map<string, number[]>();
+    // The last batch's pairs leave with the step itself, after the engine has counted it.
+    let batchesLeft = plan.prefixGroups.length + plan.unsharedBatches.length;
     const scored = (batch: Map<string, number[]>) => {
       for (const [pairId, value] of batch) logits.set(pairId, value);
-      onBatch?.(batch);
+      if (--batchesLeft > 0) onBatch?.(batch);
     };
     for (const group of plan.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
