@@ -24,15 +24,15 @@ export class ThreadedExecutor implements ModelExecutor {
   private closing = false;
   private stopped: Error | null = null;
   private readonly exited: Promise<void>;
+  private fail: (error: Error) => void = () => {};
 
   private constructor(private readonly thread: Worker) {
-    let fail: (error: Error) => void = () => {};
-    this.failure = new Promise((resolve) => (fail = resolve));
+    this.failure = new Promise((resolve) => (this.fail = resolve));
     this.thread.on('message', (message: FromThread) => this.onMessage(message));
-    this.thread.on('error', (error) => this.stop(new UnavailableError(`the model runner thread failed: ${error.message}`), fail));
+    this.thread.on('error', (error) => this.stop(new UnavailableError(`the model runner thread failed: ${error.message}`)));
     this.exited = new Promise((resolve) =>
       this.thread.once('exit', (code) => {
-        this.stop(new UnavailableError(`the model runner thread exited (code ${code})`), fail);
+        this.stop(new UnavailableError(`the model runner thread exited (code ${code})`));
         resolve();
       }),
     );
@@ -87,12 +87,12 @@ export class ThreadedExecutor implements ModelExecutor {
     else step?.reject(fromThreadError(message.error));
   }
 
-  private stop(error: Error, fail: (error: Error) => void): void {
+  private stop(error: Error): void {
     if (this.stopped) return;
     this.stopped = error;
     for (const step of this.pending.values()) step.reject(error);
     this.pending.clear();
-    if (!this.closing) fail(error);
+    if (!this.closing) this.fail(error);
   }
 }
 
