@@ -111,7 +111,7 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
   if (tensorParallel && config.family === 'qwen3') {
     return loadTensorParallel({ dir, config, encoder, options, dtype, device, headTokenIds: headTokenIds ?? null }, tensorParallel);
   }
-  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, quantization: options.quantization ?? 'none', ...(headTokenIds ? { headTokenIds } : {}) });
+  const graph = compileGraph(config, weights, { maxPositions: encoder.maxLength, dtype, device, quantization: options.quantization ?? 'none', ...(headTokenIds ? { headTokenIds } : {}) });
   try {
     const sessionOptions: SessionOptions & { dtype: ComputeDtype } = { device, dtype, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
     if (options.allowCpuFallback) sessionOptions.allowCpuFallback = true;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../hf/config';
+import { isCuda, type Device } from '../runtime/device';
 import { GraphBuilder } from './onnx-builder';
 import { buildEncoderGraph } from './encoder';
 import { makeGraphDir } from './graph-dir';
@@ -29,6 +30,8 @@ export interface CompileOptions {
   dtype?: ComputeDtype;
   /** int8: the projections run as dynamically quantized MatMuls (float32 CPU graphs only). */
   quantization?: Quantization;
+  /** Where the graph will run (the CPU when absent): CPU graphs use the CPU kernels' fastest layout. */
+  device?: Device;
 }
 
 /** Builds the ONNX graph of a model from its weights into a temporary directory. */
@@ -42,7 +45,14 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
       if (config.architecture === 'Qwen3ForCausalLM' && !options.headTokenIds) {
         throw new Error('a Qwen3 CausalLM reranker graph needs the yes/no token ids');
       }
-      buildQwen3Graph(builder, { config, weights, headTokenIds: options.headTokenIds ?? [0, 0], maxPositions: options.maxPositions, quantization });
+      buildQwen3Graph(builder, {
+        config,
+        weights,
+        headTokenIds: options.headTokenIds ?? [0, 0],
+        maxPositions: options.maxPositions,
+        quantization,
+        attentionLayout: isCuda(options.device ?? 'cpu') ? 'heads-first' : 'sequence-first',
+      });
     } else {
       buildEncoderGraph(builder, { config, weights, quantization });
     }

@@ -1,4 +1,5 @@
 import type { GraphBuilder } from './onnx-builder';
+import { fusedMatMulWeight, matMulWeight } from './linear';
 
 /** How the projections' weights are stored: as given, or int8 for ORT's dynamic-quantized MatMul. */
 export type Quantization = 'none' | 'int8';
@@ -29,8 +30,43 @@ export function quantizeColumnsInt8(weight: Float32Array, inFeatures: number, ou
  */
 export function projection(g: GraphBuilder, quantization: Quantization, input: string, name: string, weight: Float32Array, inFeatures: number, outFeatures: number): string {
   if (quantization === 'none') return g.op('MatMul', [input, g.weight(name, [inFeatures, outFeatures], weight)]);
+  const { scale, values } = int8Weight(g, name, weight, inFeatures, outFeatures);
+  return g.op('DynamicQuantizeMatMul', [input, values, scale], {}, 'com.microsoft');
+}
+
+/** One of several projections of the same input: its name and Hugging Face weight [out, in]. */
+export interface ProjectionPart {
+  name: string;
+  weight: Float32Array;
+  outFeatures: number;
+}
+
+/**
+ * Several projections of one input (q/k/v, gate/up), one output each. In float, one MatMul over
+ * the weights laid side by side, split after. In int8, the activations are quantized once and
+ * each part has its own integer MatMul: splitting a fused output copies it, which costs more
+ * than the smaller GEMMs.
+ */
+export function projections(g: GraphBuilder, quantization: Quantization, input: string, fusedName: string, parts: ProjectionPart[], inFeatures: number): string[] {
+  if (quantization === 'none') {
+    const weight = fusedMatMulWeight(parts.map((p) => ({ data: p.weight, out: p.outFeatures })), inFeatures);
+    const totalOut = parts.reduce((sum, p) => sum + p.outFeatures, 0);
+    const fused = projection(g, quantization, input, fusedName, weight, inFeatures, totalOut);
+    const sizes = g.int64s(`${fusedName}.split`, parts.map((p) => p.outFeatures));
+    return g.node('Split', [fused, sizes], { axis: -1 }, { outputCount: parts.length });
+  }
+  const [activations, activationScale, activationZeroPoint] = g.node('DynamicQuantizeLinear', [input], {}, { outputCount: 3 }) as [string, string, string];
+  return parts.map((p) => {
+    const { scale, values } = int8Weight(g, p.name, matMulWeight(p.weight, p.outFeatures, inFeatures), inFeatures, p.outFeatures);
+    return g.op('MatMulIntegerToFloat', [activations, values, activationScale, scale, activationZeroPoint], {}, 'com.microsoft');
+  });
+}
+
+/** The int8 values and per-column scales of a [in, out] weight, as initializers. */
+function int8Weight(g: GraphBuilder, name: string, weight: Float32Array, inFeatures: number, outFeatures: number): { values: string; scale: string } {
   const { values, scales } = quantizeColumnsInt8(weight, inFeatures, outFeatures);
-  const quantized = g.initializer(`${name}.int8`, 'int8', [inFeatures, outFeatures], values);
-  const scale = g.initializer(`${name}.scale`, 'float', [outFeatures], scales);
-  return g.op('DynamicQuantizeMatMul', [input, quantized, scale], {}, 'com.microsoft');
+  return {
+    values: g.initializer(`${name}.int8`, 'int8', [inFeatures, outFeatures], values),
+    scale: g.initializer(`${name}.scale`, 'float', [outFeatures], scales),
+  };
 }

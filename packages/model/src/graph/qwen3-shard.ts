@@ -1,8 +1,8 @@
 import type { Qwen3Config } from '../hf/config';
 import { DataType, type GraphBuilder } from './onnx-builder';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from './kv-names';
-import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
-import { projection, type Quantization } from './quantize';
+import { matMulWeight, type WeightSource } from './linear';
+import { projection, projections, type Quantization } from './quantize';
 import { rangeLength, type Qwen3ShardPlan } from './qwen3-shard-plan';
 
 /** Weights a rank reads: whole small tensors, and slices of the sharded ones (never all of them). */
@@ -78,16 +78,18 @@ export function buildAttentionSegment(g: GraphBuilder, { config: c, plan, weight
 
   const norm1 = g.op('RMSNormalization', [x, g.weight('input_layernorm', [H], w.float32(`${p}.input_layernorm.weight`, [H]))], norm(c));
   const rows = (name: string, range: { start: number; end: number }) => w.sliceFloat32(`${p}.self_attn.${name}.weight`, 0, range.start * D, range.end * D);
-  const wqkv = fusedMatMulWeight(
+  const [q, k, v] = projections(
+    g,
+    quantization,
+    norm1,
+    'qkv',
     [
-      { data: rows('q_proj', plan.heads), out: qDim },
-      { data: rows('k_proj', plan.kvHeads), out: kvDim },
-      { data: rows('v_proj', plan.kvHeads), out: kvDim },
+      { name: 'q_proj', weight: rows('q_proj', plan.heads), outFeatures: qDim },
+      { name: 'k_proj', weight: rows('k_proj', plan.kvHeads), outFeatures: kvDim },
+      { name: 'v_proj', weight: rows('v_proj', plan.kvHeads), outFeatures: kvDim },
     ],
     H,
-  );
-  const qkv = projection(g, quantization, norm1, 'qkv', wqkv, H, qDim + 2 * kvDim);
-  const [q, k, v] = g.node('Split', [qkv, g.int64s('split_qkv', [qDim, kvDim, kvDim])], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
+  ) as [string, string, string];
   const qHeadsShape = g.int64s('shape_q_heads', [0, 0, heads, D]);
   const kvHeadsShape = g.int64s('shape_kv_heads', [0, 0, kvHeads, D]);
   const qNorm = g.weight('q_norm', [D], w.float32(`${p}.self_attn.q_norm.weight`, [D]));
@@ -126,15 +128,17 @@ export function buildMlpSegment(g: GraphBuilder, { config: c, plan, weights: w, 
   const x = g.fromFloat32(g.input(SEGMENT_IO.hidden, 'float', dims));
   const norm2 = g.op('RMSNormalization', [x, g.weight('post_attention_layernorm', [H], w.float32(`${p}.post_attention_layernorm.weight`, [H]))], norm(c));
   const { start, end } = plan.intermediate;
-  const wgu = fusedMatMulWeight(
+  const [gate, up] = projections(
+    g,
+    quantization,
+    norm2,
+    'gate_up',
     [
-      { data: w.sliceFloat32(`${p}.mlp.gate_proj.weight`, 0, start, end), out: I },
-      { data: w.sliceFloat32(`${p}.mlp.up_proj.weight`, 0, start, end), out: I },
+      { name: 'gate_proj', weight: w.sliceFloat32(`${p}.mlp.gate_proj.weight`, 0, start, end), outFeatures: I },
+      { name: 'up_proj', weight: w.sliceFloat32(`${p}.mlp.up_proj.weight`, 0, start, end), outFeatures: I },
     ],
     H,
-  );
-  const gu = projection(g, quantization, norm2, 'gate_up', wgu, H, 2 * I);
-  const [gate, up] = g.node('Split', [gu, g.int64s('split_mlp', [I, I])], { axis: -1 }, { outputCount: 2 }) as [string, string];
+  ) as [string, string];
   const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
   const wd = matMulWeight(w.sliceFloat32(`${p}.mlp.down_proj.weight`, 1, start, end), H, I);
   g.alias(g.toFloat32(projection(g, quantization, act, 'down_proj', wd, I, H)), SEGMENT_IO.partial);
