@@ -85,6 +85,11 @@ export interface BenchResult extends RunSummary {
   tokens_per_word: number;
   /** fp32 MatMul GFLOP/s of this CPU at the model's hidden × intermediate shape, measured in the same run (in-process only). */
   roofline_gflops: number | null;
+  /**
+   * With --quantization int8: the int8 MatMul rate (GOP/s) of this CPU over the same shapes, the
+   * ceiling of the quantized projections; useful_gflops counts the same operations.
+   */
+  int8_roofline_gops?: number;
   /** --baseline naive: the same workload against one pair per model run. */
   baseline?: RunSummary & { kind: 'naive' };
   /** pairs_per_s over the baseline's. */
@@ -140,8 +145,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const baseline = target.baseline === 'naive' ? await runOn(naiveLoadOptions(load), 'baseline (one pair per run)') : undefined;
   // Measured after the servers are closed, so that nothing else competes for the cores.
   log('measuring the fp32 MatMul roofline of this CPU');
-  const roofline = await modelRooflineGflops(config, { device: 'cpu', ...(load.threads ? { intraOpThreads: load.threads } : {}) }, target.rooflineSeconds ?? 1);
+  const rooflineSession = { device: 'cpu' as const, ...(load.threads ? { intraOpThreads: load.threads } : {}) };
+  const roofline = await modelRooflineGflops(config, rooflineSession, target.rooflineSeconds ?? 1);
   const result = assemble({ workload, model: target.model, dialect, target: 'in-process', seed, text: prepared!.text, run: main, roofline });
+  if (load.quantization === 'int8') {
+    log('measuring the int8 MatMul roofline of this CPU');
+    result.int8_roofline_gops = round(await modelRooflineGflops(config, rooflineSession, target.rooflineSeconds ?? 1, 'int8'), 2);
+  }
   if (baseline) {
     result.baseline = { kind: 'naive', ...baseline };
     result.speedup = baseline.pairs_per_s > 0 ? round(main.pairs_per_s / baseline.pairs_per_s, 3) : null;

@@ -93,10 +93,11 @@ describe('rerankd bench (in-process)', () => {
     }
   });
 
-  it('passes --quantization int8 through to the model loader', async () => {
+  it('passes --quantization int8 through to the model loader and measures the int8 roofline too', async () => {
     const result = await bench(['--workload', 'w1', '--quantization', 'int8', ...quick]);
     assert.equal(result.errors, 0);
     assert.equal(result.pairs, 8);
+    assertPositive(result, ['int8_roofline_gops']);
   });
 
   it('refuses flags that need an in-process server with --url, and runs without a model or URL', async () => {
