@@ -5,9 +5,19 @@ import { GraphBuilder } from '../graph/onnx-builder';
 import { projection, type Quantization } from '../graph/quantize';
 import { createSession, ort, type SessionOptions } from '../runtime/session';
 
+/** MatMuls per measured run: enough that moving the input and output costs little beside them. */
+const CHAIN_LENGTH = 8;
+
+/** Values spread over ±√3/√fanIn, so that activations keep their scale along the chain. */
+function patternValues(count: number, fanIn: number): Float32Array {
+  const amplitude = Math.sqrt(3 / fanIn);
+  return new Float32Array(count).map((_, i) => ((((i * 7) % 97) - 48) / 48) * amplitude);
+}
+
 /**
- * MatMul throughput of this machine through ORT, on a [tokens, k] × [k, n] product: the ceiling
- * a model run here can approach. fp32, or with int8 the dynamically quantized MatMul that
+ * MatMul throughput of this machine through ORT on the shapes [tokens, k] × [k, n] and back
+ * [tokens, n] × [n, k], chained so a run spends its time in the MatMuls: the ceiling a model run
+ * here can approach. fp32, or with int8 the dynamically quantized MatMul that
  * `--quantization int8` runs its projections with (GOP/s then).
  */
 export async function measureMatMulGflops(
@@ -19,13 +29,17 @@ export async function measureMatMulGflops(
   const dir = mkdtempSync(join(tmpdir(), 'rerankd-roofline-'));
   try {
     const g = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin');
-    const x = g.input('x', 'float', ['tokens', shape.k]);
-    const weight = new Float32Array(shape.k * shape.n).map((_, i) => ((i % 97) - 48) / 4800);
-    g.alias(projection(g, quantization, x, 'w', weight, shape.k, shape.n), 'y');
-    g.output('y', 'float', ['tokens', shape.n]);
+    const down = patternValues(shape.k * shape.n, shape.k);
+    const up = patternValues(shape.n * shape.k, shape.n);
+    let y = g.input('x', 'float', ['tokens', shape.k]);
+    for (let i = 0; i < CHAIN_LENGTH; i++) {
+      y = i % 2 === 0 ? projection(g, quantization, y, `w${i}`, down, shape.k, shape.n) : projection(g, quantization, y, `w${i}`, up, shape.n, shape.k);
+    }
+    g.alias(y, 'y');
+    g.output('y', 'float', ['tokens', CHAIN_LENGTH % 2 === 0 ? shape.k : shape.n]);
     writeFileSync(join(dir, 'model.onnx'), g.finish({ '': 23, 'com.microsoft': 1 }, 'matmul'));
     const s = await createSession(join(dir, 'model.onnx'), session);
-    const feeds = { x: new ort.Tensor('float32', new Float32Array(shape.tokens * shape.k).fill(0.01), [shape.tokens, shape.k]) };
+    const feeds = { x: new ort.Tensor('float32', patternValues(shape.tokens * shape.k, 3), [shape.tokens, shape.k]) };
     await s.run(feeds);
     let runs = 0;
     const start = performance.now();
@@ -35,7 +49,7 @@ export async function measureMatMulGflops(
     }
     const seconds = (performance.now() - start) / 1000;
     await s.release();
-    return (2 * shape.tokens * shape.k * shape.n * runs) / seconds / 1e9;
+    return (2 * shape.tokens * shape.k * shape.n * CHAIN_LENGTH * runs) / seconds / 1e9;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -43,7 +57,8 @@ export async function measureMatMulGflops(
 
 /**
  * The roofline a model's run is measured against: the best MatMul rate (fp32, or int8) over the
- * shapes of its own projections (2,048 tokens), so the figure is what this CPU can really reach.
+ * shapes of its own projections (1,024 tokens, a CPU step), so the figure is what this CPU can
+ * really reach.
  */
 export async function modelRooflineGflops(
   config: { hiddenSize: number; intermediateSize: number },
@@ -54,9 +69,9 @@ export async function modelRooflineGflops(
   const H = config.hiddenSize;
   const I = config.intermediateSize;
   const shapes = [
-    { tokens: 2048, k: H, n: 2 * I },
-    { tokens: 2048, k: I, n: H },
-    { tokens: 2048, k: H, n: H },
+    { tokens: 1024, k: H, n: I },
+    { tokens: 1024, k: H, n: 2 * I },
+    { tokens: 1024, k: H, n: H },
   ];
   let best = 0;
   for (const shape of shapes) best = Math.max(best, await measureMatMulGflops(shape, session, secondsPerShape, quantization));
