@@ -10,6 +10,8 @@ import { soakSeconds } from './http';
 
 const MODEL = 'bert-tiny';
 const WORK = `rerankd:{${MODEL}}:work`;
+/** Both lanes of the model's work: requests of up to 8 documents wait in the interactive one. */
+const LANES = [WORK, `${WORK}:interactive`];
 const DEAD = `rerankd:{${MODEL}}:dead`;
 const RECLAIM_IDLE_MS = 1500;
 const MAX_DELIVERIES = 5;
@@ -46,7 +48,10 @@ describe('chaos: workers, Redis and the gateway die under load', { timeout: 15 *
   const startGateway = () =>
     startRerankd(['gateway', '--redis-url', redis.url, '--max-pairs-per-item', '4', '--request-timeout-ms', '30000']);
   const gatewayId = (process: RerankdProcess) => /rerankd gateway (gw-[0-9a-f-]+)/.exec(process.stderr())?.[1] ?? '';
-  const pending = async () => Number(((await raw.xpending(WORK, 'workers')) as [number])[0]);
+  const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);
+  const lanePending = (lane: string) => raw.xpending(lane, 'workers').then((summary) => Number((summary as [number])[0]), () => 0); // no group yet: nothing pending
+  const pending = async () => sum(await Promise.all(LANES.map(lanePending)));
+  const backlog = async () => sum(await Promise.all(LANES.map((lane) => raw.xlen(lane))));
 
   before(async () => {
     redis = await startRedis({ appendOnly: true });
@@ -165,8 +170,8 @@ describe('chaos: workers, Redis and the gateway die under load', { timeout: 15 *
   test('afterwards: nothing pending, no dead letters, every request answered once', async (t) => {
     const records = await load.stop();
     const stoppedAt = Date.now();
-    while (((await raw.xlen(WORK)) > 0 || (await pending()) > 0) && Date.now() - stoppedAt < 30_000) await sleep(100);
-    const [length, stillPending, deadLetters] = [await raw.xlen(WORK), await pending(), await raw.xlen(DEAD)];
+    while (((await backlog()) > 0 || (await pending()) > 0) && Date.now() - stoppedAt < 30_000) await sleep(100);
+    const [length, stillPending, deadLetters] = [await backlog(), await pending(), await raw.xlen(DEAD)];
     const { twice, total } = await repliesDeliveredTwice(raw, gatewayId(gateway), 0);
     const counts = tally(records);
     const lost = problems(records);

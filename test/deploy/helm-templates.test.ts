@@ -111,6 +111,8 @@ describe('helm templates', () => {
     assert.match(keys, /`\$\{PREFIX\}:\{\$\{model\}\}:work`/);
     assert.match(keys, /WORKER_GROUP = 'workers'/);
     assert.match(helpers, /printf "rerankd:\{%s\}:work"/);
+    assert.match(keys, /`\$\{PREFIX\}:\{\$\{model\}\}:work:\$\{lane\}`/);
+    assert.match(helpers, /printf "rerankd:\{%s\}:work:interactive"/);
     const scaledObject = readText(join(TEMPLATES_DIR, 'scaledobject-worker.yaml'));
     assert.match(scaledObject, /type: redis-streams/);
     assert.match(scaledObject, /consumerGroup: workers/);

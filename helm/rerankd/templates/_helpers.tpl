@@ -228,9 +228,14 @@ Models. Each helper is called with (dict "ctx" $ "model" $model).
 {{- end }}
 {{- end }}
 
-{{/* Work stream of the model in Redis (see packages/queue/src/keys.ts). */}}
+{{/* Work stream of the model's bulk lane in Redis (see packages/queue/src/keys.ts). */}}
 {{- define "rerankd.model.streamKey" -}}
 {{- printf "rerankd:{%s}:work" (include "rerankd.model.servedName" .) }}
+{{- end }}
+
+{{/* Work stream of the model's interactive lane: small requests, read beside the bulk lane. */}}
+{{- define "rerankd.model.interactiveStreamKey" -}}
+{{- printf "rerankd:{%s}:work:interactive" (include "rerankd.model.servedName" .) }}
 {{- end }}
 
 {{/* How the model's files reach the pod: hub, pvc or hostPath. */}}

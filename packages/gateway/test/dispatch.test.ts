@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { replyChannel } from '@rerankd/queue';
+import { INTERACTIVE_MAX_PAIRS } from '../src/dispatch/dispatcher';
 import { fakeScore, scoredResult } from './fake-queue';
 import { GATEWAY_ID, MODEL, NOW, request, startGateway, type TestGateway } from './gateway-server';
 
@@ -33,6 +34,16 @@ describe('dispatch', () => {
     }
     const results = (answer.json as { results: { index: number }[] }).results;
     assert.deepEqual(results.map((result) => result.index), [...texts.keys()].reverse());
+  });
+
+  it('puts requests of at most INTERACTIVE_MAX_PAIRS pairs in the interactive lane, bigger ones in bulk', async () => {
+    for (const count of [1, INTERACTIVE_MAX_PAIRS, INTERACTIVE_MAX_PAIRS + 1]) {
+      gateway.queue.submitted.length = 0;
+      const answer = await request(gateway.base, '/v1/rerank', { body: { query: 'q', documents: documents(count) } });
+      assert.equal(answer.status, 200);
+      const expected = count <= INTERACTIVE_MAX_PAIRS ? 'interactive' : 'bulk';
+      assert.deepEqual([...new Set(gateway.queue.submitted.map((item) => item.lane))], [expected], `${count} documents`);
+    }
   });
 
   it('ignores duplicate results, before and after the request completes', async () => {

@@ -8,6 +8,13 @@ export const WorkPairSchema = z.object({
 });
 export type WorkPair = z.infer<typeof WorkPairSchema>;
 
+/**
+ * Which of a model's queues an item waits in. Items of small requests go to their own lane, which
+ * workers read beside the bulk lane, so they never wait behind the items of big requests.
+ */
+export const WorkLaneSchema = z.enum(['interactive', 'bulk']);
+export type WorkLane = z.infer<typeof WorkLaneSchema>;
+
 /** A slice of one request, as it travels through the queue from a gateway to a worker. */
 export const WorkItemSchema = z.object({
   itemId: z.string(),
@@ -23,6 +30,8 @@ export const WorkItemSchema = z.object({
   /** false: a pair longer than the model's limit fails the item instead of being cut. */
   truncate: z.boolean(),
   pairs: z.array(WorkPairSchema).min(1),
+  /** 'bulk' when absent. */
+  lane: WorkLaneSchema.optional(),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 

@@ -1,3 +1,5 @@
+import type { WorkLane } from '@rerankd/protocol';
+
 /**
  * Every Redis key and name the queue uses. No other module builds a key string.
  *
@@ -6,10 +8,13 @@
  */
 const PREFIX = 'rerankd';
 
-/** Stream of work items waiting for, or held by, the workers of `model`. */
-export function workStreamKey(model: string): string {
-  return `${PREFIX}:{${model}}:work`;
+/** Stream of work items of one lane waiting for, or held by, the workers of `model`. */
+export function workStreamKey(model: string, lane: WorkLane = 'bulk'): string {
+  return lane === 'bulk' ? `${PREFIX}:{${model}}:work` : `${PREFIX}:{${model}}:work:${lane}`;
 }
+
+/** Every lane, in the order workers favour them. */
+export const WORK_LANES: readonly WorkLane[] = ['interactive', 'bulk'];
 
 /** Stream of items that failed every delivery, kept for inspection. */
 export function deadLetterStreamKey(model: string): string {

@@ -1,6 +1,6 @@
 import { QueueFullError, type WorkItem, type WorkResult } from '@rerankd/protocol';
 import { DEFAULT_HEARTBEAT_TTL_MS, DEFAULT_MAX_QUEUE_LENGTH, resolveConsumeOptions } from './options';
-import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, workStreamKey } from './keys';
+import { WORKER_GROUP, WORK_LANES, cancelledRequestKey, deadLetterStreamKey, workStreamKey } from './keys';
 import { RedisConnection, type ConnectionSettings } from './redis/connection';
 import { RedisWorkConsumer } from './redis/redis-work-consumer';
 import { ReplyStreamReader } from './redis/reply-stream';
@@ -19,8 +19,9 @@ export interface RedisWorkQueueOptions {
 }
 
 /**
- * WorkQueue on Redis Streams: one stream and one consumer group per model, results on a stream
- * per gateway, heartbeat keys for the worker registry. See the consumer for delivery rules.
+ * WorkQueue on Redis Streams: per model one stream per lane (interactive, bulk), each with one
+ * consumer group; results on a stream per gateway, heartbeat keys for the worker registry. See
+ * the consumer for delivery rules.
  */
 export class RedisWorkQueue implements WorkQueue {
   private readonly settings: ConnectionSettings;
@@ -41,8 +42,10 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async submit(item: WorkItem): Promise<void> {
+    const lane = item.lane ?? 'bulk';
+    const otherLane = lane === 'bulk' ? 'interactive' : 'bulk';
     const id = await this.commands.call((client) =>
-      client.submitWork(workStreamKey(item.model), this.maxQueueLength, JSON.stringify(item)),
+      client.submitWork(workStreamKey(item.model, lane), workStreamKey(item.model, otherLane), this.maxQueueLength, JSON.stringify(item)),
     );
     if (id === null) {
       throw new QueueFullError(`The queue of model '${item.model}' holds ${this.maxQueueLength} items; retry later.`);
@@ -80,14 +83,14 @@ export class RedisWorkQueue implements WorkQueue {
     handler: WorkHandler,
     options?: ConsumeOptions,
   ): WorkConsumer {
-    const reader = new RedisConnection(this.settings, 'rerankd-consumer', true);
-    const consumer = new RedisWorkConsumer(
-      { commands: this.commands, reader, readBlockMs: this.readBlockMs },
-      model,
-      workerId,
-      handler,
-      resolveConsumeOptions(options),
-    );
+    const resolved = resolveConsumeOptions(options);
+    // A consumer per lane, each holding up to batchSize items: bulk items in hand never keep an
+    // interactive item waiting in its stream.
+    const lanes = WORK_LANES.map((lane) => {
+      const reader = new RedisConnection(this.settings, `rerankd-consumer-${lane}`, true);
+      return new RedisWorkConsumer({ commands: this.commands, reader, readBlockMs: this.readBlockMs }, model, lane, workerId, handler, resolved);
+    });
+    const consumer: WorkConsumer = { stop: async () => void (await Promise.all(lanes.map((lane) => lane.stop()))) };
     this.consumers.add(consumer);
     return {
       stop: async () => {
@@ -105,23 +108,31 @@ export class RedisWorkQueue implements WorkQueue {
     return this.registry.live();
   }
 
-  /** depth: items no worker has taken yet; pending: taken, not yet acknowledged. */
+  /** depth: items no worker has taken yet; pending: taken, not yet acknowledged (all lanes). */
   async stats(model: string): Promise<{ depth: number; pending: number; deadLetters: number }> {
-    const stream = workStreamKey(model);
-    const [length, pending, deadLetters] = await this.commands.call((client) =>
-      Promise.all([
+    const lanes = await Promise.all(WORK_LANES.map((lane) => this.laneStats(workStreamKey(model, lane))));
+    const deadLetters = await this.commands.call((client) => client.xlen(deadLetterStreamKey(model)));
+    return {
+      depth: lanes.reduce((sum, lane) => sum + Math.max(0, lane.length - lane.pending), 0),
+      pending: lanes.reduce((sum, lane) => sum + lane.pending, 0),
+      deadLetters,
+    };
+  }
+
+  private laneStats(stream: string): Promise<{ length: number; pending: number }> {
+    return this.commands.call(async (client) => {
+      const [length, pending] = await Promise.all([
         client.xlen(stream),
         client.xpending(stream, WORKER_GROUP).then(
           (summary) => Number(summary[0] ?? 0),
           (error: Error) => {
-            if (error.message.startsWith('NOGROUP')) return 0; // no worker has read this model yet
+            if (error.message.startsWith('NOGROUP')) return 0; // no worker has read this lane yet
             throw error;
           },
         ),
-        client.xlen(deadLetterStreamKey(model)),
-      ]),
-    );
-    return { depth: Math.max(0, length - pending), pending, deadLetters };
+      ]);
+      return { length, pending };
+    });
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { UnavailableError } from '@rerankd/protocol';
+import { QueueFullError, UnavailableError } from '@rerankd/protocol';
 import { startRedis, type RedisServer } from '@rerankd/testing';
 import { RedisWorkQueue, WORKER_GROUP, deadLetterStreamKey, workStreamKey, type RedisWorkQueueOptions } from '../src';
 import { ResultInbox, eventually, scored, uniqueModel, uniqueReplyTo, workItem } from './helpers';
@@ -86,6 +86,37 @@ describe('RedisWorkQueue', { timeout: 20_000 }, () => {
     await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 1 }));
     const [[, fields]] = (await raw.xrange(deadLetterStreamKey(model), '-', '+')) as [[string, string[]]];
     assert.deepEqual(JSON.parse(fields[fields.indexOf('item') + 1] as string), item);
+  });
+
+  it('takes an interactive item while bulk items fill the hand, and counts both lanes', async () => {
+    const queue = open({ maxQueueLength: 3 });
+    const [model, replyTo] = [uniqueModel(), uniqueReplyTo()];
+    const inbox = await ResultInbox.open(queue, replyTo);
+    let releaseBulk!: () => void;
+    const bulkReleased = new Promise<void>((resolve) => (releaseBulk = resolve));
+    queue.consume(
+      model,
+      'worker-1',
+      async (item) => {
+        if (item.lane !== 'interactive') await bulkReleased;
+        return scored(item, 'worker-1');
+      },
+      { reclaimIdleMs: RECLAIM_IDLE_MS, batchSize: 1 },
+    );
+    const [first, second] = [workItem(model, replyTo), workItem(model, replyTo)];
+    const small = workItem(model, replyTo, { lane: 'interactive' });
+    await queue.submit(first);
+    await queue.submit(second);
+    await queue.submit(small);
+    // The backlog limit covers every lane of the model.
+    await assert.rejects(queue.submit(workItem(model, replyTo, { lane: 'interactive' })), QueueFullError);
+
+    assert.equal((await inbox.next()).itemId, small.itemId, 'the interactive item does not wait for the bulk ones');
+    // Acknowledged just after its result is published: one bulk item in hand, one waiting.
+    await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 1, pending: 1, deadLetters: 0 }));
+    releaseBulk();
+    assert.deepEqual([(await inbox.next()).itemId, (await inbox.next()).itemId], [first.itemId, second.itemId]);
+    await eventually(async () => assert.deepEqual(await queue.stats(model), { depth: 0, pending: 0, deadLetters: 0 }));
   });
 
   it('never reclaims an item from a live consumer that is merely slow', async () => {

@@ -16,7 +16,7 @@ export function addWorkerOptions(command: Command): Command {
     .addOption(option('--worker-id <id>', 'name of this worker in the queue and metrics (default: host-pid)'))
     .addOption(option('--reclaim-idle-ms <n>', 'items left this long by a dead worker are taken over').argParser(positiveInt('--reclaim-idle-ms')))
     .addOption(option('--max-deliveries <n>', 'deliveries before an item goes to the dead-letter stream').argParser(positiveInt('--max-deliveries')))
-    .addOption(option('--concurrent-items <n>', 'work items held at once: the engine batches and orders the pairs of all of them').argParser(positiveInt('--concurrent-items')).default(16))
+    .addOption(option('--concurrent-items <n>', 'work items held at once in each lane (interactive, bulk): the engine batches and orders the pairs of all of them').argParser(positiveInt('--concurrent-items')).default(16))
     .addOption(option('--heartbeat-ttl-ms <n>', 'a worker silent this long is no longer listed').argParser(positiveInt('--heartbeat-ttl-ms')));
 }
 

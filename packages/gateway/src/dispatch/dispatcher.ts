@@ -1,9 +1,15 @@
-import { RerankdError, TimeoutError, type PairScore, type WorkPair, type WorkResult } from '@rerankd/protocol';
+import { RerankdError, TimeoutError, type PairScore, type WorkLane, type WorkPair, type WorkResult } from '@rerankd/protocol';
 import type { WorkQueue } from '@rerankd/queue';
 import { currentRequestObservation } from '../metrics';
 import { ClientGoneError, cancelSubmitted } from './cancellation';
 import { PendingRequest } from './pending-request';
 import { splitPairs } from './split-pairs';
+
+/**
+ * Requests of at most this many pairs go to the interactive lane of the queue (a chat turn's
+ * rerank of a few passages): workers take them beside the items of big requests, not after.
+ */
+export const INTERACTIVE_MAX_PAIRS = 8;
 
 export interface DispatcherOptions {
   queue: WorkQueue;
@@ -62,6 +68,7 @@ export class Dispatcher {
     const requestId = newId();
     const submittedAt = now();
     const deadline = submittedAt + requestTimeoutMs;
+    const lane: WorkLane = job.pairs.length <= INTERACTIVE_MAX_PAIRS ? 'interactive' : 'bulk';
     const items = splitPairs(job.pairs, maxPairsPerItem).map((pairs, n) => ({
       itemId: `${requestId}.${n}`,
       requestId,
@@ -72,6 +79,7 @@ export class Dispatcher {
       instruction: job.instruction,
       truncate: job.truncate,
       pairs,
+      lane,
     }));
     // The HTTP metrics middleware reads this when the answer is over.
     const observation = currentRequestObservation();

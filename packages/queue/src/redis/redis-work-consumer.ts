@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkItemSchema, type WorkItem } from '@rerankd/protocol';
+import { WorkItemSchema, type WorkItem, type WorkLane } from '@rerankd/protocol';
 import { exhaustedResult, isExpired, runDelivery } from '../failures';
 import { WORKER_GROUP, cancelledRequestKey, deadLetterStreamKey, isReplyChannel, workStreamKey } from '../keys';
 import type { ConsumeOptions, WorkConsumer, WorkHandler } from '../work-queue';
@@ -27,7 +27,7 @@ function isNoGroupError(error: unknown): boolean {
 }
 
 /**
- * One worker's consumer of one model's stream.
+ * One worker's consumer of one lane of one model's work (a stream).
  *
  * - A read loop takes new items (XREADGROUP) whenever fewer than `batchSize` are in hand.
  * - A reclaim loop, every `reclaimIdleMs / 2`, takes over items idle longer than `reclaimIdleMs`
@@ -54,11 +54,12 @@ export class RedisWorkConsumer implements WorkConsumer {
   constructor(
     private readonly connections: ConsumerConnections,
     private readonly model: string,
+    lane: WorkLane,
     private readonly workerId: string,
     private readonly handler: WorkHandler,
     private readonly options: Required<ConsumeOptions>,
   ) {
-    this.workStream = workStreamKey(model);
+    this.workStream = workStreamKey(model, lane);
     this.leaseRenewal = setInterval(() => void this.renewLeases(), Math.max(1, Math.floor(options.reclaimIdleMs / 3)));
     this.leaseRenewal.unref();
     this.cancellationCheck = setInterval(() => void this.abortCancelled(), CANCELLATION_CHECK_MS);

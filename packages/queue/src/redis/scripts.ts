@@ -6,13 +6,17 @@ import type { Result } from 'ioredis';
  */
 
 /**
- * Appends a work item unless the model's backlog is full. Acknowledged items are deleted from
- * the stream, so its length is the backlog: items waiting plus items held by workers.
- * KEYS[1] work stream · ARGV[1] backlog limit · ARGV[2] work item (JSON)
+ * Appends a work item to its lane unless the model's backlog is full. Acknowledged items are
+ * deleted from the streams, so their lengths add up to the backlog: items waiting plus items
+ * held by workers, in every lane.
+ * KEYS[1] the item's work stream · KEYS[2] the model's other lane · ARGV[1] backlog limit
+ * ARGV[2] work item (JSON)
  * Returns the new entry id, or nil when the backlog is at the limit.
  */
 const submitWork = `
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+local backlog = 0
+for _, stream in ipairs(KEYS) do backlog = backlog + redis.call('XLEN', stream) end
+if backlog >= tonumber(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'item', ARGV[2])
 `;
 
@@ -53,14 +57,14 @@ return renewed
 `;
 
 export const QUEUE_SCRIPTS = {
-  submitWork: { lua: submitWork, numberOfKeys: 1 },
+  submitWork: { lua: submitWork, numberOfKeys: 2 },
   reclaimWork: { lua: reclaimWork, numberOfKeys: 1 },
   renewLeases: { lua: renewLeases, numberOfKeys: 1 },
 };
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    submitWork(stream: string, maxLength: number, item: string): Result<string | null, Context>;
+    submitWork(stream: string, otherLane: string, maxLength: number, item: string): Result<string | null, Context>;
     reclaimWork(
       stream: string,
       group: string,
