@@ -116,7 +116,7 @@ export async function loadReranker(options: LoadRerankerOptions): Promise<Loaded
     const sessionOptions: SessionOptions & { dtype: ComputeDtype } = { device, dtype, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
     if (options.allowCpuFallback) sessionOptions.allowCpuFallback = true;
     if (options.profilePrefix) sessionOptions.profilePrefix = options.profilePrefix;
-    const executor = await ThreadedExecutor.start({ modelPath: graph.modelPath, session: sessionOptions, layout: feedLayout(config), kvShape });
+    const executor = await ThreadedExecutor.start({ modelPath: graph.modelPath, session: sessionOptions, layout: feedLayout(config, graph.minSequenceLength), kvShape });
     const engine = new EngineCore({
       scheduler: new Scheduler({
         kvCacheManager: new KVCacheManager({ numBlocks: kvShape?.numBlocks ?? 1, blockSize: KV_BLOCK_SIZE, cacheKey: [dir, dtype] }),
@@ -187,8 +187,8 @@ function kvCacheShape(config: Qwen3Config, options: LoadRerankerOptions, numKvHe
   return { ...shape, numBlocks };
 }
 
-function feedLayout(config: Qwen3Config | EncoderConfig): FeedLayout {
-  return config.family === 'qwen3' ? { kind: 'decoder' } : { kind: 'encoder', padTokenId: config.padTokenId, firstPosition: firstPosition(config) };
+function feedLayout(config: Qwen3Config | EncoderConfig, minSequenceLength: number): FeedLayout {
+  return config.family === 'qwen3' ? { kind: 'decoder', minSequenceLength } : { kind: 'encoder', padTokenId: config.padTokenId, firstPosition: firstPosition(config) };
 }
 
 /** XLM-R numbers positions from padding_idx + 1; BERT from 0. */

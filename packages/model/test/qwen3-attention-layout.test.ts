@@ -8,11 +8,13 @@ import { compileGraph, type CompiledGraph, type CompileOptions } from '../src/gr
 import { pastKeyName, pastValueName } from '../src/graph/kv-names';
 import type { Qwen3Config } from '../src/hf/config';
 import { loadHfModel } from '../src/hf/load';
+import { buildFeeds } from '../src/runner/feeds';
 
 const { onnx } = onnxProto;
 
-// CPU graphs read attention inputs sequence-first; CUDA graphs keep the heads-first layout their
-// kernels were verified with. Both are run here on the CPU, so the CUDA layout stays correct too.
+// CPU graphs read attention inputs sequence-first, in query chunks; CUDA graphs keep the one
+// heads-first attention their kernels were verified with. Both are run here on the CPU, so the
+// CUDA layout stays correct too.
 describe('Qwen3 attention layouts', () => {
   const { config, weights } = loadHfModel(fixtureModelDir('qwen3-tiny-tied'));
   const c = config as Qwen3Config;
@@ -33,6 +35,13 @@ describe('Qwen3 attention layouts', () => {
     assert.ok(opTypes(cuda).filter((op) => op === 'Transpose').length >= 4 * c.numLayers);
   });
 
+  test('the CPU graph runs attention in query chunks and says how short an input may be', () => {
+    assert.equal(cpu.minSequenceLength, 4);
+    assert.equal(opTypes(cpu).filter((op) => op === 'Attention').length, cpu.minSequenceLength * c.numLayers);
+    assert.equal(cuda.minSequenceLength, 1);
+    assert.equal(opTypes(cuda).filter((op) => op === 'Attention').length, c.numLayers);
+  });
+
   test('int8 projections of one input share their quantized activations and are never split', () => {
     const int8 = compile({ quantization: 'int8' });
     graphs.push(int8);
@@ -47,7 +56,7 @@ describe('Qwen3 attention layouts', () => {
     const [cpuSession, cudaSession] = await Promise.all([ort.InferenceSession.create(cpu.modelPath), ort.InferenceSession.create(cuda.modelPath)]);
     try {
       for (const pastLength of [0, 5]) {
-        const feeds = qwen3Feeds(c, pastLength, [7, 4]);
+        const feeds = qwen3Feeds(c, pastLength, [11, 4]);
         const [a, b] = await Promise.all([cpuSession.run(feeds), cudaSession.run(feeds)]);
         for (const name of cpuSession.outputNames) {
           const x = a[name]?.data as Float32Array;
@@ -57,6 +66,22 @@ describe('Qwen3 attention layouts', () => {
           assert.ok(diff < 1e-5, `${name} (past ${pastLength}): max |Δ| ${diff}`);
         }
       }
+    } finally {
+      await Promise.all([cpuSession.release(), cudaSession.release()]);
+    }
+  });
+
+  test('inputs shorter than the chunks are padded by the feeds and score as unpadded ones', async () => {
+    const [cpuSession, cudaSession] = await Promise.all([ort.InferenceSession.create(cpu.modelPath), ort.InferenceSession.create(cuda.modelPath)]);
+    try {
+      const past = qwen3Feeds(c, 5, [1]);
+      const rows = [{ inputIds: [17, 23], startPosition: 5 }, { inputIds: [31], startPosition: 5 }];
+      const padded = { ...past, ...buildFeeds(rows, { kind: 'decoder', minSequenceLength: cpu.minSequenceLength }) };
+      assert.deepEqual(padded.input_ids?.dims, [2, cpu.minSequenceLength]);
+      const [a, b] = await Promise.all([cpuSession.run(padded, ['logits']), cudaSession.run({ ...past, ...buildFeeds(rows, { kind: 'decoder' }) }, ['logits'])]);
+      const x = a.logits?.data as Float32Array;
+      const y = b.logits?.data as Float32Array;
+      assert.ok(Math.max(...x.map((v, i) => Math.abs(v - (y[i] as number)))) < 1e-5);
     } finally {
       await Promise.all([cpuSession.release(), cudaSession.release()]);
     }

@@ -17,6 +17,8 @@ const QUANTIZED_OPSETS = { ...OPSETS, 'com.microsoft': 1 };
 
 export interface CompiledGraph {
   modelPath: string;
+  /** Shortest input sequence the graph accepts: feeds are right-padded to it. */
+  minSequenceLength: number;
   /** Deletes the graph files; safe once a session has loaded them. */
   remove(): void;
 }
@@ -34,6 +36,9 @@ export interface CompileOptions {
   device?: Device;
 }
 
+/** Query chunks per attention in CPU Qwen3 graphs: the fastest of 2–8 at 280 and 1,024 tokens (more chunks copy more KV). */
+const CPU_ATTENTION_CHUNKS = 4;
+
 /** Builds the ONNX graph of a model from its weights into a temporary directory. */
 export function compileGraph(config: ModelConfig, weights: WeightSource, options: CompileOptions): CompiledGraph {
   const { dir, remove } = makeGraphDir('rerankd-graph-');
@@ -41,24 +46,28 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
     const quantization = options.quantization ?? 'none';
     if (quantization !== 'none' && (options.dtype ?? 'float32') !== 'float32') throw new Error('int8 quantization needs a float32 graph');
     const builder = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin', options.dtype ?? 'float32');
+    let minSequenceLength = 1;
     if (config.family === 'qwen3') {
       if (config.architecture === 'Qwen3ForCausalLM' && !options.headTokenIds) {
         throw new Error('a Qwen3 CausalLM reranker graph needs the yes/no token ids');
       }
+      const cuda = isCuda(options.device ?? 'cpu');
+      if (!cuda) minSequenceLength = CPU_ATTENTION_CHUNKS;
       buildQwen3Graph(builder, {
         config,
         weights,
         headTokenIds: options.headTokenIds ?? [0, 0],
         maxPositions: options.maxPositions,
         quantization,
-        attentionLayout: isCuda(options.device ?? 'cpu') ? 'heads-first' : 'sequence-first',
+        attentionLayout: cuda ? 'heads-first' : 'sequence-first',
+        attentionChunks: cuda ? 1 : CPU_ATTENTION_CHUNKS,
       });
     } else {
       buildEncoderGraph(builder, { config, weights, quantization });
     }
     const modelPath = join(dir, 'model.onnx');
     writeFileSync(modelPath, builder.finish(quantization === 'none' ? OPSETS : QUANTIZED_OPSETS, config.architecture));
-    return { modelPath, remove };
+    return { modelPath, minSequenceLength, remove };
   } catch (error) {
     remove();
     throw error;

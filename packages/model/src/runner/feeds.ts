@@ -10,13 +10,14 @@ export interface SequenceInput {
 
 /** How a family's graph wants its inputs laid out. */
 export type FeedLayout =
-  | { kind: 'decoder' }
+  /** `minSequenceLength`: the graph's shortest input (see `CompiledGraph`); 1 when absent. */
+  | { kind: 'decoder'; minSequenceLength?: number }
   | { kind: 'encoder'; padTokenId: number; firstPosition: number };
 
 /** Right-padded feeds for one batch; see the graph builders for what each input means. */
 export function buildFeeds(batch: SequenceInput[], layout: FeedLayout): Record<string, ort.Tensor> {
   const B = batch.length;
-  const S = Math.max(...batch.map((s) => s.inputIds.length));
+  const S = Math.max(layout.kind === 'decoder' ? (layout.minSequenceLength ?? 1) : 1, ...batch.map((s) => s.inputIds.length));
   const dims = [B, S];
   const pad = layout.kind === 'encoder' ? BigInt(layout.padTokenId) : 0n;
   const inputIds = new BigInt64Array(B * S).fill(pad);
@@ -27,7 +28,9 @@ export function buildFeeds(batch: SequenceInput[], layout: FeedLayout): Record<s
       const row = b * S;
       seq.inputIds.forEach((id, i) => (inputIds[row + i] = BigInt(id)));
       const start = seq.startPosition ?? 0;
-      for (let i = 0; i < S; i++) positionIds[row + i] = BigInt(start + i);
+      // Padding repeats the last real position, so it never runs past the rotary tables.
+      const last = seq.inputIds.length - 1;
+      for (let i = 0; i < S; i++) positionIds[row + i] = BigInt(start + Math.min(i, last));
       lastIndex[b] = BigInt(row + seq.inputIds.length - 1);
     });
     return {

@@ -51,8 +51,10 @@ export class PlanExecutor implements ModelExecutor {
     const fetches = Array.from({ length: kv.shape.numLayers }, (_, l) => [presentKeyName(l), presentValueName(l)]).flat();
     const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(group.blockIds.slice(0, cachedBlocks)) }, fetches);
     for (let l = 0; l < kv.shape.numLayers; l++) {
-      const present = { key: outputs[presentKeyName(l)]?.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
-      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, group.prefixLength, group.numCachedTokens);
+      const key = outputs[presentKeyName(l)] as ort.Tensor;
+      const present = { key: key.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
+      // The present's own length: feeds may pad a short run past the prefix.
+      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, key.dims[2] as number, group.numCachedTokens);
     }
   }
 
