@@ -33,16 +33,14 @@ export interface PendingPair {
 export type RequestStatus = 'waiting' | 'running';
 
 export interface RequestOptions {
-  blockSize: number;
   hashBlocks: (tokenIds: readonly number[]) => BlockHash[];
   /** Ties between equal deadlines go to the request that came first. */
   arrivalOrder: number;
 }
 
 /**
- * A live work item inside the scheduler. Its shared prefix is cut to whole KV blocks; whatever
- * is left of the prefix runs with each pair (at most blockSize − 1 tokens), which keeps every
- * prefix block full and therefore cacheable across requests.
+ * A live work item inside the scheduler. Its whole shared prefix is computed once, into blocks
+ * the request holds while it runs; the full ones are also cached for later requests.
  */
 export class Request {
   readonly requestId: string;
@@ -67,7 +65,7 @@ export class Request {
     this.deadline = input.deadline;
     this.arrivalOrder = options.arrivalOrder;
     this.numPairs = input.pairs.length;
-    const prefixLength = sharedPrefixLength(input, options.blockSize);
+    const prefixLength = sharedPrefixLength(input);
     this.prefixTokenIds = (input.pairs[0] as TokenizedPair).tokenIds.slice(0, prefixLength);
     this.blockHashes = options.hashBlocks(this.prefixTokenIds);
     this.pairs = input.pairs
@@ -117,10 +115,12 @@ export class Request {
 }
 
 /**
- * Checks the pairs and returns how many leading tokens they share as whole blocks, leaving every
- * pair at least one token of its own to run (the position that is scored).
+ * Checks the pairs and returns how many leading tokens they share, leaving every pair at least
+ * one token of its own to run (the position that is scored). The last block of a prefix may be
+ * partly filled: the request computes those tokens once and holds the block, but only full
+ * blocks are cached for other requests.
  */
-function sharedPrefixLength(input: RequestInput, blockSize: number): number {
+function sharedPrefixLength(input: RequestInput): number {
   const first = input.pairs[0];
   if (first === undefined) throw new InvalidRequestError(`request ${input.requestId} has no pairs`, 'pairs');
   const pairIds = new Set<string>();
@@ -137,7 +137,7 @@ function sharedPrefixLength(input: RequestInput, blockSize: number): number {
     }
     shared = Math.min(shared, pair.tokenIds.length - 1);
   }
-  return Math.floor(shared / blockSize) * blockSize;
+  return shared;
 }
 
 function samePrefix(a: readonly number[], b: readonly number[], length: number): boolean {

@@ -8,31 +8,31 @@ const idsOf = (pairs: readonly { pairId: string }[]) => pairs.map((pair) => pair
 describe('Scheduler batching', () => {
   it('runs the pairs of one query as one group over one shared prefix, computed once', () => {
     const { scheduler, kv } = makeScheduler();
-    // A 10-token prefix is 2 whole blocks; its last 2 tokens run with each pair.
+    // A 10-token prefix takes 2 whole blocks and part of a third, all computed once.
     scheduler.addRequest(workItem('q', { prefix: tokenRange(1, 10), documentLengths: [5, 3, 4] }));
     const { plan, finished } = scoreStep(scheduler);
 
-    const suffix = (i: number, length: number) => [9, 10, ...tokenRange(10_000 + 100 * i, length)];
+    const document = (i: number, length: number) => tokenRange(10_000 + 100 * i, length);
     assert.deepEqual(plan.prefixGroups, [
       {
         requestId: 'q',
-        blockIds: [0, 1],
-        prefixLength: 8,
+        blockIds: [0, 1, 2],
+        prefixLength: 10,
         numCachedTokens: 0,
-        newPrefixTokenIds: tokenRange(1, 8),
+        newPrefixTokenIds: tokenRange(1, 10),
         pairs: [
-          { requestId: 'q', pairId: 'q/1', tokenIds: suffix(1, 3), startPosition: 8 },
-          { requestId: 'q', pairId: 'q/2', tokenIds: suffix(2, 4), startPosition: 8 },
-          { requestId: 'q', pairId: 'q/0', tokenIds: suffix(0, 5), startPosition: 8 },
+          { requestId: 'q', pairId: 'q/1', tokenIds: document(1, 3), startPosition: 10 },
+          { requestId: 'q', pairId: 'q/2', tokenIds: document(2, 4), startPosition: 10 },
+          { requestId: 'q', pairId: 'q/0', tokenIds: document(0, 5), startPosition: 10 },
         ],
       },
     ]);
     assert.deepEqual(plan.unsharedBatches, []);
     assert.equal(plan.numScheduledPairs, 3);
-    assert.equal(plan.numScheduledTokens, 8 + 5 + 6 + 7);
-    assert.equal(plan.numPrefixTokens, 8);
+    assert.equal(plan.numScheduledTokens, 10 + 3 + 4 + 5);
+    assert.equal(plan.numPrefixTokens, 10);
     assert.equal(plan.numPaddingTokens, 3);
-    assert.equal(plan.paddingFraction, 3 / 21);
+    assert.equal(plan.paddingFraction, 3 / 15);
 
     assert.equal(finished.length, 1);
     const [done] = finished;
@@ -40,12 +40,13 @@ describe('Scheduler batching', () => {
     assert.deepEqual(done.status === 'scored' && done.pairLogits.get('q/0'), [15, 10_004]);
     assert.deepEqual(kv.freeBlockIds().slice(-2), [1, 0]);
 
-    // The next work item of the same query computes no prefix token.
+    // The next work item of the same query reuses the two full blocks (the partial one was not
+    // cached) and computes only the last 2 prefix tokens, into a block of its own.
     scheduler.addRequest(workItem('q-next', { prefix: tokenRange(1, 10), documentLengths: [3] }));
     const next = scheduler.schedule();
     assert.deepEqual(
       next.prefixGroups.map(({ blockIds, numCachedTokens, newPrefixTokenIds }) => ({ blockIds, numCachedTokens, newPrefixTokenIds })),
-      [{ blockIds: [0, 1], numCachedTokens: 8, newPrefixTokenIds: [] }],
+      [{ blockIds: [0, 1, 3], numCachedTokens: 8, newPrefixTokenIds: [9, 10] }],
     );
     assert.equal(next.numScheduledTokens, 5);
     assert.deepEqual(kv.prefixCacheStats, { numRequests: 2, numQueriedTokens: 16, numHitTokens: 8 });

@@ -117,11 +117,11 @@ describe('Scheduler request lifecycle', () => {
 
   it('leaves every pair at least one token of its own', () => {
     const { scheduler } = makeScheduler();
-    // The whole pair is prefix: the last block cannot be shared or nothing would be left to score.
+    // The whole pair is prefix: its last token stays with the pair, to be scored.
     scheduler.addRequest({ requestId: 'a', deadline: 1, pairs: [{ pairId: 'p', tokenIds: tokenRange(1, 8), prefixLength: 8 }] });
     const [group] = scheduler.schedule().prefixGroups;
-    assert.equal(group?.prefixLength, 4);
-    assert.deepEqual(group?.pairs[0]?.tokenIds, [5, 6, 7, 8]);
+    assert.equal(group?.prefixLength, 7);
+    assert.deepEqual(group?.pairs[0]?.tokenIds, [8]);
   });
 
   it('turns away requests that could never run', () => {

@@ -18,7 +18,7 @@ export interface PrefixGroup {
   requestId: string;
   /** Blocks holding the prefix KV in position order: block i holds positions [i·blockSize, (i+1)·blockSize). */
   blockIds: readonly number[];
-  /** Tokens in the shared prefix (blockIds.length × blockSize); every pair of the group starts here. */
+  /** Tokens in the shared prefix (the last block may hold fewer than blockSize); every pair of the group starts here. */
   prefixLength: number;
   /** Leading prefix tokens whose KV is in the blocks before this group runs. */
   numCachedTokens: number;

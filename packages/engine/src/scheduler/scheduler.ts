@@ -69,12 +69,12 @@ export class Scheduler {
       if (this.livePairIds.has(pair.pairId)) throw new InvalidRequestError(`pair id ${pair.pairId} is already in the engine`, 'pairs');
     }
     const request = new Request(input, {
-      blockSize: this.kv.blockSize,
       hashBlocks: (tokenIds) => this.kv.hashBlocks(tokenIds),
       arrivalOrder: this.numArrivals,
     });
-    if (request.blockHashes.length > this.kv.numBlocks) {
-      throw new InvalidRequestError(`the shared prefix needs ${request.blockHashes.length} KV blocks; the cache has ${this.kv.numBlocks}`, 'pairs');
+    const prefixBlocks = Math.ceil(request.prefixLength / this.kv.blockSize);
+    if (prefixBlocks > this.kv.numBlocks) {
+      throw new InvalidRequestError(`the shared prefix needs ${prefixBlocks} KV blocks; the cache has ${this.kv.numBlocks}`, 'pairs');
     }
     this.numArrivals += 1;
     this.requests.set(request.requestId, request);

@@ -29,33 +29,40 @@ export class KvBlockStore {
   }
 
   /**
-   * Copies tokens [from, from + blockIds.length × blockSize) of a present tensor
-   * [1, kvHeads, presentLength, dim] into the given blocks.
+   * Copies tokens [from, to) of a present tensor [1, kvHeads, presentLength, dim] into the given
+   * blocks, `from` at the start of the first; the last block may be left partly filled (a
+   * prefix that ends inside a block).
    */
-  write(layer: number, blockIds: readonly number[], present: { key: Float32Array; value: Float32Array }, presentLength: number, from: number): void {
+  write(layer: number, blockIds: readonly number[], present: { key: Float32Array; value: Float32Array }, presentLength: number, from: number, to: number): void {
     const { numKvHeads, blockSize, headDim } = this.shape;
-    if (from + blockIds.length * blockSize > presentLength) throw new RangeError('present tensor is shorter than the blocks to fill');
+    if (to > presentLength) throw new RangeError('present tensor is shorter than the tokens to store');
+    if (Math.ceil((to - from) / blockSize) !== blockIds.length) throw new RangeError(`${to - from} tokens do not fill ${blockIds.length} blocks`);
     for (const [kind, pool] of [['key', this.keys[layer]], ['value', this.values[layer]]] as const) {
       const source = present[kind];
       blockIds.forEach((block, b) => {
+        const tokens = Math.min(blockSize, to - from - b * blockSize);
         for (let h = 0; h < numKvHeads; h++) {
           const start = (h * presentLength + from + b * blockSize) * headDim;
-          (pool as Float32Array).set(source.subarray(start, start + this.headStride), block * this.blockStride + h * this.headStride);
+          (pool as Float32Array).set(source.subarray(start, start + tokens * headDim), block * this.blockStride + h * this.headStride);
         }
       });
     }
   }
 
-  /** The blocks' keys and values as one [1, kvHeads, blocks × blockSize, dim] tensor each. */
-  gather(layer: number, blockIds: readonly number[]): { key: Float32Array; value: Float32Array } {
-    const { numKvHeads, headDim } = this.shape;
-    const length = blockIds.length * this.shape.blockSize;
+  /**
+   * The first `length` tokens of the blocks (all of them when absent) as one
+   * [1, kvHeads, length, dim] tensor each for keys and values.
+   */
+  gather(layer: number, blockIds: readonly number[], length = blockIds.length * this.shape.blockSize): { key: Float32Array; value: Float32Array } {
+    const { numKvHeads, headDim, blockSize } = this.shape;
+    if (Math.ceil(length / blockSize) !== blockIds.length) throw new RangeError(`${length} tokens are not held by ${blockIds.length} blocks`);
     const out = { key: new Float32Array(numKvHeads * length * headDim), value: new Float32Array(numKvHeads * length * headDim) };
     for (const [kind, pool] of [['key', this.keys[layer]], ['value', this.values[layer]]] as const) {
       blockIds.forEach((block, b) => {
+        const tokens = Math.min(blockSize, length - b * blockSize);
         for (let h = 0; h < numKvHeads; h++) {
           const start = block * this.blockStride + h * this.headStride;
-          out[kind].set((pool as Float32Array).subarray(start, start + this.headStride), (h * length + b * this.shape.blockSize) * headDim);
+          out[kind].set((pool as Float32Array).subarray(start, start + tokens * headDim), (h * length + b * blockSize) * headDim);
         }
       });
     }

@@ -37,7 +37,7 @@ export class PlanExecutor implements ModelExecutor {
     };
     for (const group of plan.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
-      scored(await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds)));
+      scored(await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds, group.prefixLength)));
     }
     for (const batch of plan.unsharedBatches) scored(await this.scoreBatch(batch, this.emptyPast()));
     return logits;
@@ -49,12 +49,12 @@ export class PlanExecutor implements ModelExecutor {
     const cachedBlocks = group.numCachedTokens / blockSize;
     const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
     const fetches = Array.from({ length: kv.shape.numLayers }, (_, l) => [presentKeyName(l), presentValueName(l)]).flat();
-    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(group.blockIds.slice(0, cachedBlocks)) }, fetches);
+    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(group.blockIds.slice(0, cachedBlocks), group.numCachedTokens) }, fetches);
     for (let l = 0; l < kv.shape.numLayers; l++) {
       const key = outputs[presentKeyName(l)] as ort.Tensor;
       const present = { key: key.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
       // The present's own length: feeds may pad a short run past the prefix.
-      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, key.dims[2] as number, group.numCachedTokens);
+      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, key.dims[2] as number, group.numCachedTokens, group.prefixLength);
     }
   }
 
@@ -69,14 +69,13 @@ export class PlanExecutor implements ModelExecutor {
     return into;
   }
 
-  /** Past inputs [1, kvHeads, blocks × blockSize, dim] per layer; encoders have none. */
-  private gatherPast(blockIds: readonly number[]): PastTensors {
+  /** Past inputs [1, kvHeads, length, dim] per layer: the first `length` tokens of the blocks; encoders have none. */
+  private gatherPast(blockIds: readonly number[], length: number): PastTensors {
     if (!this.kv) return {};
     const { shape, store } = this.kv;
-    const length = blockIds.length * store.shape.blockSize;
     const feeds: PastTensors = {};
     for (let l = 0; l < shape.numLayers; l++) {
-      const { key, value } = store.gather(l, blockIds);
+      const { key, value } = store.gather(l, blockIds, length);
       feeds[pastKeyName(l)] = new ort.Tensor('float32', key, [1, shape.numKvHeads, length, shape.headDim]);
       feeds[pastValueName(l)] = new ort.Tensor('float32', value, [1, shape.numKvHeads, length, shape.headDim]);
     }
@@ -84,7 +83,7 @@ export class PlanExecutor implements ModelExecutor {
   }
 
   private emptyPast(): PastTensors {
-    return this.gatherPast([]);
+    return this.gatherPast([], 0);
   }
 
   private requireKv(): { shape: DecoderKvShape; store: KvBlockStore } {

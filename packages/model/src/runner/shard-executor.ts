@@ -64,9 +64,9 @@ export class ShardExecutor {
     const logits: number[][] = [];
     for (const group of step.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, step.blockSize, collective);
-      await this.scoreBatch(group.pairs, group.blockIds, collective, logits);
+      await this.scoreBatch(group.pairs, { blockIds: group.blockIds, length: group.prefixLength }, collective, logits);
     }
-    for (const batch of step.unsharedBatches) await this.scoreBatch(batch, [], collective, logits);
+    for (const batch of step.unsharedBatches) await this.scoreBatch(batch, NO_PAST, collective, logits);
     return this.sessions.head ? logits : null;
   }
 
@@ -79,14 +79,14 @@ export class ShardExecutor {
     const cachedBlocks = group.numCachedTokens / blockSize;
     const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
     const newBlocks = group.blockIds.slice(cachedBlocks);
-    await this.forward([input], group.blockIds.slice(0, cachedBlocks), collective, (layer, present) => {
-      this.store.write(layer, newBlocks, present, group.prefixLength, group.numCachedTokens);
+    await this.forward([input], { blockIds: group.blockIds.slice(0, cachedBlocks), length: group.numCachedTokens }, collective, (layer, present) => {
+      this.store.write(layer, newBlocks, present, group.prefixLength, group.numCachedTokens, group.prefixLength);
     });
   }
 
-  private async scoreBatch(pairs: readonly ShardSequence[], pastBlockIds: readonly number[], collective: Collective, into: number[][]): Promise<void> {
+  private async scoreBatch(pairs: readonly ShardSequence[], past: CachedTokens, collective: Collective, into: number[][]): Promise<void> {
     if (pairs.length === 0) return;
-    const hidden = await this.forward(pairs.map((p) => ({ inputIds: p.tokenIds, startPosition: p.startPosition })), pastBlockIds, collective, null);
+    const hidden = await this.forward(pairs.map((p) => ({ inputIds: p.tokenIds, startPosition: p.startPosition })), past, collective, null);
     const { head } = this.sessions;
     if (!head || !hidden) return;
     const outputs = await this.timed(head, { [SEGMENT_IO.hidden]: new ort.Tensor('float32', hidden, [pairs.length, this.config.hiddenSize]) }, [SEGMENT_IO.logits]);
@@ -102,7 +102,7 @@ export class ShardExecutor {
    */
   private async forward(
     batch: SequenceInput[],
-    pastBlockIds: readonly number[],
+    past: CachedTokens,
     collective: Collective,
     onPresent: ((layer: number, present: { key: Float32Array; value: Float32Array }) => void) | null,
   ): Promise<Float32Array | null> {
@@ -115,7 +115,7 @@ export class ShardExecutor {
     const lastIndex = feeds.last_index!;
     for (let l = 0; l < numLayers; l++) {
       const isLast = l === numLayers - 1;
-      const attentionFeeds: Feeds = { [SEGMENT_IO.hidden]: new ort.Tensor('float32', x, [B, S, H]), ...rope, ...this.pastFeeds(l, pastBlockIds) };
+      const attentionFeeds: Feeds = { [SEGMENT_IO.hidden]: new ort.Tensor('float32', x, [B, S, H]), ...rope, ...this.pastFeeds(l, past) };
       if (isLast) attentionFeeds[SEGMENT_IO.lastIndex] = lastIndex;
       const fetches = onPresent ? [presentKeyName(l), presentValueName(l), ...(isLast ? [] : [SEGMENT_IO.partial])] : [SEGMENT_IO.partial];
       const outputs = await this.timed(this.sessions.attention[l]!, attentionFeeds, fetches);
@@ -167,17 +167,24 @@ export class ShardExecutor {
     return { [SEGMENT_IO.ropeCos]: new ort.Tensor('float32', cos, [B, S, half]), [SEGMENT_IO.ropeSin]: new ort.Tensor('float32', sin, [B, S, half]) };
   }
 
-  /** This rank's KV of the blocks, [1, kvHeads, blocks × blockSize, D], for one layer. */
-  private pastFeeds(layer: number, blockIds: readonly number[]): Feeds {
-    const { numKvHeads, headDim, blockSize } = this.store.shape;
-    const length = blockIds.length * blockSize;
-    const { key, value } = this.store.gather(layer, blockIds);
+  /** This rank's KV of the cached tokens, [1, kvHeads, length, D], for one layer. */
+  private pastFeeds(layer: number, { blockIds, length }: CachedTokens): Feeds {
+    const { numKvHeads, headDim } = this.store.shape;
+    const { key, value } = this.store.gather(layer, blockIds, length);
     return {
       [pastKeyName(layer)]: new ort.Tensor('float32', key, [1, numKvHeads, length, headDim]),
       [pastValueName(layer)]: new ort.Tensor('float32', value, [1, numKvHeads, length, headDim]),
     };
   }
 }
+
+/** The first `length` tokens held by `blockIds`: the past a sequence continues. */
+interface CachedTokens {
+  blockIds: readonly number[];
+  length: number;
+}
+
+const NO_PAST: CachedTokens = { blockIds: [], length: 0 };
 
 function addInto(x: Float32Array, delta: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + (delta[i] as number);
