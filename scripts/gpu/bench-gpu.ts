@@ -116,7 +116,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function benchDtype(dtype: ComputeDtype): Promise<void> {
   const buildStart = performance.now();
-  const graph = compileGraph(config, weights, { maxPositions: Math.max(L, num('mixed-max')) + 8, headTokenIds: [9693, 2152], dtype });
+  const graph = compileGraph(config, weights, { maxPositions: Math.max(L, num('mixed-max')) + 8, headTokenIds: [9693, 2152], dtype, device });
   const buildSeconds = (performance.now() - buildStart) / 1000;
   const sessionOptions: SessionOptions = { device, dtype };
   let cpuFallback = false;

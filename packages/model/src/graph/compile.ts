@@ -32,7 +32,7 @@ export interface CompileOptions {
   dtype?: ComputeDtype;
   /** int8: the projections run as dynamically quantized MatMuls (float32 CPU graphs only). */
   quantization?: Quantization;
-  /** Where the graph will run (the CPU when absent): CPU graphs use the CPU kernels' fastest layout. */
+  /** Where the graph will run (the CPU when absent): CPU graphs split attention into query chunks. */
   device?: Device;
 }
 
@@ -51,16 +51,17 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
       if (config.architecture === 'Qwen3ForCausalLM' && !options.headTokenIds) {
         throw new Error('a Qwen3 CausalLM reranker graph needs the yes/no token ids');
       }
-      const cuda = isCuda(options.device ?? 'cpu');
-      if (!cuda) minSequenceLength = CPU_ATTENTION_CHUNKS;
+      // CUDA graphs keep one Attention per layer: the chunk bounds are shape arithmetic that ORT
+      // places on the CPU, and CUDA sessions refuse nodes off the GPU.
+      const attentionChunks = isCuda(options.device ?? 'cpu') ? 1 : CPU_ATTENTION_CHUNKS;
+      minSequenceLength = attentionChunks;
       buildQwen3Graph(builder, {
         config,
         weights,
         headTokenIds: options.headTokenIds ?? [0, 0],
         maxPositions: options.maxPositions,
         quantization,
-        attentionLayout: cuda ? 'heads-first' : 'sequence-first',
-        attentionChunks: cuda ? 1 : CPU_ATTENTION_CHUNKS,
+        attentionChunks,
       });
     } else {
       buildEncoderGraph(builder, { config, weights, quantization });

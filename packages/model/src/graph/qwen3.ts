@@ -14,13 +14,7 @@ export interface Qwen3GraphOptions {
   maxPositions: number;
   quantization?: Quantization;
   /**
-   * How attention reads its inputs. `sequence-first`: Attention and RotaryEmbedding take
-   * [B, S, heads*D] as the projections give it, with no transposes (about a tenth of an int8 CPU
-   * step). `heads-first`: [B, heads, S, D], the layout the CUDA kernels were verified with.
-   */
-  attentionLayout: AttentionLayout;
-  /**
-   * Sequence-first only: each attention runs as this many query chunks in a row, each over the
+   * Each attention runs as this many query chunks in a row (1 when absent), each over the
    * keys up to its own end. ORT's CPU kernel computes the whole causal square, masked half
    * included; chunks leave most of that half out (pairs of ~1,100 tokens: int8 19% faster, fp32
    * 6%, see docs/benchmarks.md). Inputs must then be at least this many tokens long (the feeds
@@ -28,8 +22,6 @@ export interface Qwen3GraphOptions {
    */
   attentionChunks?: number;
 }
-
-export type AttentionLayout = 'sequence-first' | 'heads-first';
 
 /**
  * Qwen3 reranker graph. Inputs: `input_ids` [B,S], `position_ids` [B,S], `last_index` [B]
@@ -69,16 +61,15 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
   const qFlatShape = g.int64s('shape_flat', [0, 0, qDim]);
   const kvFlatShape = c.numKvHeads === c.numHeads ? qFlatShape : g.int64s('shape_flat_kv', [0, 0, kvDim]);
   const rowsShape = g.int64s('shape_rows', [-1, H]);
-  const sequenceFirst = options.attentionLayout === 'sequence-first';
-  // q_norm / k_norm are RMS norms over each head's features, applied before the rotation.
-  const headNorm = (t: string, headsShape: string, weight: string) => g.op('RMSNormalization', [g.op('Reshape', [t, headsShape]), weight], norm);
-  const toHeadsFirst = (t: string) => g.op('Transpose', [t], { perm: [0, 2, 1, 3] });
-  const rotate = (t: string, attributes: Record<string, number> = {}) => g.op('RotaryEmbedding', [t, cosCache, sinCache, positionIds], attributes);
+  // q_norm / k_norm are RMS norms over each head's features, applied before the rotation, which
+  // like Attention reads [B, S, heads*D] as the projections give it: no transposes (on the CPU
+  // about a tenth of an int8 step; on an H200 the served path ran 10% faster without them).
+  const normAndRotate = (t: string, heads: number, headsShape: string, flatShape: string, weight: string) =>
+    g.op('RotaryEmbedding', [g.op('Reshape', [g.op('RMSNormalization', [g.op('Reshape', [t, headsShape]), weight], norm), flatShape]), cosCache, sinCache, positionIds], { num_heads: heads });
 
   const chunks = options.attentionChunks ?? 1;
-  if (chunks > 1 && !sequenceFirst) throw new Error('chunked attention needs the sequence-first layout');
   const sequenceChunks = chunks > 1 ? splitSequence(g, inputIds, chunks) : null;
-  const attentionAttributes: Record<string, number> = sequenceFirst ? { is_causal: 1, q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads } : { is_causal: 1 };
+  const attentionAttributes = { is_causal: 1, q_num_heads: c.numHeads, kv_num_heads: c.numKvHeads };
 
   let x = g.op('Gather', [embed, inputIds]);
   for (let l = 0; l < c.numLayers; l++) {
@@ -99,25 +90,20 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
     ) as [string, string, string];
     const qNorm = g.weight(`${p}.q_norm`, [D], w.float32(`${p}.self_attn.q_norm.weight`, [D]));
     const kNorm = g.weight(`${p}.k_norm`, [D], w.float32(`${p}.self_attn.k_norm.weight`, [D]));
-    const qh = sequenceFirst
-      ? rotate(g.op('Reshape', [headNorm(q, qHeadsShape, qNorm), qFlatShape]), { num_heads: c.numHeads })
-      : rotate(toHeadsFirst(headNorm(q, qHeadsShape, qNorm)));
-    const kh = sequenceFirst
-      ? rotate(g.op('Reshape', [headNorm(k, kvHeadsShape, kNorm), kvFlatShape]), { num_heads: c.numKvHeads })
-      : rotate(toHeadsFirst(headNorm(k, kvHeadsShape, kNorm)));
-    const vh = sequenceFirst ? v : toHeadsFirst(g.op('Reshape', [v, kvHeadsShape]));
+    const qh = normAndRotate(q, c.numHeads, qHeadsShape, qFlatShape, qNorm);
+    const kh = normAndRotate(k, c.numKvHeads, kvHeadsShape, kvFlatShape, kNorm);
     // The past (a cached prefix, [1, kvHeads, past, D], possibly empty) is shared by every row.
     const past = (name: string) => g.op('Add', [g.fromFloat32(g.input(name, 'float', [1, c.numKvHeads, 'past', D])), batchZeros]);
     const [attn, presentKey, presentValue] =
       sequenceChunks
-        ? chunkedAttention(g, [qh, kh, vh], [past(pastKeyName(l)), past(pastValueName(l))], sequenceChunks, attentionAttributes, qFlatShape)
-        : (g.node('Attention', [qh, kh, vh, '', past(pastKeyName(l)), past(pastValueName(l))], attentionAttributes, { outputCount: 3 }) as [string, string, string]);
+        ? chunkedAttention(g, [qh, kh, v], [past(pastKeyName(l)), past(pastValueName(l))], sequenceChunks, attentionAttributes, qFlatShape)
+        : (g.node('Attention', [qh, kh, v, '', past(pastKeyName(l)), past(pastValueName(l))], attentionAttributes, { outputCount: 3 }) as [string, string, string]);
     g.alias(g.toFloat32(presentKey), presentKeyName(l));
     g.alias(g.toFloat32(presentValue), presentValueName(l));
     g.output(presentKeyName(l), 'float', ['batch', c.numKvHeads, 'total', D]);
     g.output(presentValueName(l), 'float', ['batch', c.numKvHeads, 'total', D]);
-    // The output has the query's layout; present keys and values are [B, kvHeads, P+S, D] in both.
-    let attnOut = sequenceFirst ? attn : g.op('Reshape', [toHeadsFirst(attn), qFlatShape]);
+    // The output is [B, S, heads*D] like the query; present keys and values are [B, kvHeads, P+S, D].
+    let attnOut = attn;
     if (isLast) {
       // Only the last real position of each row feeds the head: drop the rest before the MLP.
       attnOut = g.op('Gather', [g.op('Reshape', [attnOut, g.int64s('shape_rows_attn', [-1, qDim])]), lastIndex]);
@@ -174,7 +160,7 @@ function splitSequence(g: GraphBuilder, inputIds: string, chunks: number): Seque
 }
 
 /**
- * Causal attention of sequence-first q/k/v as consecutive query chunks: chunk j continues the
+ * Causal attention of [B, S, heads*D] q/k/v as consecutive query chunks: chunk j continues the
  * present KV of chunk j-1 (the cached past for the first), so each sees exactly the keys up to
  * its own tokens. The last chunk's present KV is the whole layer's. Same results as one node.
  */
