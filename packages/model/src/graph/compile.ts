@@ -46,15 +46,13 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
     const quantization = options.quantization ?? 'none';
     if (quantization !== 'none' && (options.dtype ?? 'float32') !== 'float32') throw new Error('int8 quantization needs a float32 graph');
     const builder = new GraphBuilder(join(dir, 'weights.bin'), 'weights.bin', options.dtype ?? 'float32');
-    let minSequenceLength = 1;
+    // Only CPU Qwen3 graphs chunk attention. CUDA graphs keep one Attention per layer: the chunk
+    // bounds are shape arithmetic that ORT places on the CPU, and CUDA sessions refuse nodes off the GPU.
+    const attentionChunks = config.family === 'qwen3' && !isCuda(options.device ?? 'cpu') ? CPU_ATTENTION_CHUNKS : 1;
     if (config.family === 'qwen3') {
       if (config.architecture === 'Qwen3ForCausalLM' && !options.headTokenIds) {
         throw new Error('a Qwen3 CausalLM reranker graph needs the yes/no token ids');
       }
-      // CUDA graphs keep one Attention per layer: the chunk bounds are shape arithmetic that ORT
-      // places on the CPU, and CUDA sessions refuse nodes off the GPU.
-      const attentionChunks = isCuda(options.device ?? 'cpu') ? 1 : CPU_ATTENTION_CHUNKS;
-      minSequenceLength = attentionChunks;
       buildQwen3Graph(builder, {
         config,
         weights,
@@ -68,7 +66,8 @@ export function compileGraph(config: ModelConfig, weights: WeightSource, options
     }
     const modelPath = join(dir, 'model.onnx');
     writeFileSync(modelPath, builder.finish(quantization === 'none' ? OPSETS : QUANTIZED_OPSETS, config.architecture));
-    return { modelPath, minSequenceLength, remove };
+    // A graph in query chunks needs at least one token per chunk.
+    return { modelPath, minSequenceLength: attentionChunks, remove };
   } catch (error) {
     remove();
     throw error;

@@ -7,6 +7,14 @@ export interface KvCacheShape {
   numBlocks: number;
 }
 
+/** The first `length` tokens held by `blockIds` (the last block may be partly filled): a past. */
+export interface CachedTokens {
+  blockIds: readonly number[];
+  length: number;
+}
+
+export const NO_PAST: CachedTokens = { blockIds: [], length: 0 };
+
 /**
  * The key and value tensors behind the engine's block ids. Each layer keeps one array per kind
  * laid out [block, kvHead, token, dim], so a block's rows for one head are contiguous and

@@ -1,6 +1,6 @@
 import type { BatchListener, ModelExecutor, PrefixGroup, ScheduledPair, SchedulerOutput } from '@rerankd/engine';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
-import type { KvBlockStore } from '../kv/kv-block-store';
+import { NO_PAST, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
 import { ort } from '../runtime/session';
 import { buildFeeds, type FeedLayout, type SequenceInput } from './feeds';
 
@@ -37,9 +37,9 @@ export class PlanExecutor implements ModelExecutor {
     };
     for (const group of plan.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
-      scored(await this.scoreBatch(group.pairs, this.gatherPast(group.blockIds, group.prefixLength)));
+      scored(await this.scoreBatch(group.pairs, this.gatherPast({ blockIds: group.blockIds, length: group.prefixLength })));
     }
-    for (const batch of plan.unsharedBatches) scored(await this.scoreBatch(batch, this.emptyPast()));
+    for (const batch of plan.unsharedBatches) scored(await this.scoreBatch(batch, this.gatherPast(NO_PAST)));
     return logits;
   }
 
@@ -49,7 +49,7 @@ export class PlanExecutor implements ModelExecutor {
     const cachedBlocks = group.numCachedTokens / blockSize;
     const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
     const fetches = Array.from({ length: kv.shape.numLayers }, (_, l) => [presentKeyName(l), presentValueName(l)]).flat();
-    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(group.blockIds.slice(0, cachedBlocks), group.numCachedTokens) }, fetches);
+    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast({ blockIds: group.blockIds.slice(0, cachedBlocks), length: group.numCachedTokens }) }, fetches);
     for (let l = 0; l < kv.shape.numLayers; l++) {
       const key = outputs[presentKeyName(l)] as ort.Tensor;
       const present = { key: key.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
@@ -69,8 +69,8 @@ export class PlanExecutor implements ModelExecutor {
     return into;
   }
 
-  /** Past inputs [1, kvHeads, length, dim] per layer: the first `length` tokens of the blocks; encoders have none. */
-  private gatherPast(blockIds: readonly number[], length: number): PastTensors {
+  /** Past inputs [1, kvHeads, length, dim] per layer; encoders have none. */
+  private gatherPast({ blockIds, length }: CachedTokens): PastTensors {
     if (!this.kv) return {};
     const { shape, store } = this.kv;
     const feeds: PastTensors = {};
@@ -80,10 +80,6 @@ export class PlanExecutor implements ModelExecutor {
       feeds[pastValueName(l)] = new ort.Tensor('float32', value, [1, shape.numKvHeads, length, shape.headDim]);
     }
     return feeds;
-  }
-
-  private emptyPast(): PastTensors {
-    return this.gatherPast([], 0);
   }
 
   private requireKv(): { shape: DecoderKvShape; store: KvBlockStore } {

@@ -1,7 +1,7 @@
 import type { Qwen3Config } from '../hf/config';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
 import { SEGMENT_IO } from '../graph/qwen3-shard';
-import type { KvBlockStore } from '../kv/kv-block-store';
+import { NO_PAST, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
 import { ort } from '../runtime/session';
 import type { Collective } from './collective';
 import { buildFeeds, type SequenceInput } from './feeds';
@@ -177,14 +177,6 @@ export class ShardExecutor {
     };
   }
 }
-
-/** The first `length` tokens held by `blockIds`: the past a sequence continues. */
-interface CachedTokens {
-  blockIds: readonly number[];
-  length: number;
-}
-
-const NO_PAST: CachedTokens = { blockIds: [], length: 0 };
 
 function addInto(x: Float32Array, delta: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + (delta[i] as number);
