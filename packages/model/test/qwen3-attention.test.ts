@@ -41,7 +41,8 @@ describe('Qwen3 attention on the CPU and on CUDA', () => {
     assert.equal(opTypes(cuda).filter((op) => op === 'Attention').length, c.numLayers);
   });
 
-  test('int8 projections of one input share their quantized activations and are never split', () => {
+  test('projections of one input are never split; in int8 they share their quantized activations', () => {
+    assert.equal(opTypes(cpu).filter((op) => op === 'Split').length, 0);
     const int8 = compile({ quantization: 'int8' });
     graphs.push(int8);
     const ops = opTypes(int8);

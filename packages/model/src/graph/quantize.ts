@@ -1,5 +1,5 @@
 import type { GraphBuilder } from './onnx-builder';
-import { fusedMatMulWeight, matMulWeight } from './linear';
+import { matMulWeight } from './linear';
 
 /** How the projections' weights are stored: as given, or int8 for ORT's dynamic-quantized MatMul. */
 export type Quantization = 'none' | 'int8';
@@ -42,18 +42,14 @@ export interface ProjectionPart {
 }
 
 /**
- * Several projections of one input (q/k/v, gate/up), one output each. In float, one MatMul over
- * the weights laid side by side, split after. In int8, the activations are quantized once and
- * each part has its own integer MatMul: splitting a fused output copies it, which costs more
- * than the smaller GEMMs.
+ * Several projections of one input (q/k/v, gate/up), one output each, each with its own MatMul.
+ * A single MatMul over the weights laid side by side would need a Split after it, and that copy
+ * costs more than the smaller GEMMs save (fp32 CPU: 3% more pairs/s with separate MatMuls; int8:
+ * 8%, see docs/benchmarks.md). In int8 the activations are quantized once for all parts.
  */
-export function projections(g: GraphBuilder, quantization: Quantization, input: string, fusedName: string, parts: ProjectionPart[], inFeatures: number): string[] {
+export function projections(g: GraphBuilder, quantization: Quantization, input: string, parts: ProjectionPart[], inFeatures: number): string[] {
   if (quantization === 'none') {
-    const weight = fusedMatMulWeight(parts.map((p) => ({ data: p.weight, out: p.outFeatures })), inFeatures);
-    const totalOut = parts.reduce((sum, p) => sum + p.outFeatures, 0);
-    const fused = projection(g, quantization, input, fusedName, weight, inFeatures, totalOut);
-    const sizes = g.int64s(`${fusedName}.split`, parts.map((p) => p.outFeatures));
-    return g.node('Split', [fused, sizes], { axis: -1 }, { outputCount: parts.length });
+    return parts.map((p) => projection(g, quantization, input, p.name, matMulWeight(p.weight, p.outFeatures, inFeatures), inFeatures, p.outFeatures));
   }
   const [activations, activationScale, activationZeroPoint] = g.node('DynamicQuantizeLinear', [input], {}, { outputCount: 3 }) as [string, string, string];
   return parts.map((p) => {

@@ -82,7 +82,6 @@ export function buildAttentionSegment(g: GraphBuilder, { config: c, plan, weight
     g,
     quantization,
     norm1,
-    'qkv',
     [
       { name: 'q_proj', weight: rows('q_proj', plan.heads), outFeatures: qDim },
       { name: 'k_proj', weight: rows('k_proj', plan.kvHeads), outFeatures: kvDim },
@@ -132,7 +131,6 @@ export function buildMlpSegment(g: GraphBuilder, { config: c, plan, weights: w, 
     g,
     quantization,
     norm2,
-    'gate_up',
     [
       { name: 'gate_proj', weight: w.sliceFloat32(`${p}.mlp.gate_proj.weight`, 0, start, end), outFeatures: I },
       { name: 'up_proj', weight: w.sliceFloat32(`${p}.mlp.up_proj.weight`, 0, start, end), outFeatures: I },

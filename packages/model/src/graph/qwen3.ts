@@ -80,7 +80,6 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       g,
       quantization,
       norm1,
-      `${p}.qkv`,
       [
         { name: `${p}.q_proj`, weight: w.float32(`${p}.self_attn.q_proj.weight`, [qDim, H]), outFeatures: qDim },
         { name: `${p}.k_proj`, weight: w.float32(`${p}.self_attn.k_proj.weight`, [kvDim, H]), outFeatures: kvDim },
@@ -117,7 +116,6 @@ export function buildQwen3Graph(g: GraphBuilder, options: Qwen3GraphOptions): vo
       g,
       quantization,
       norm2,
-      `${p}.gate_up`,
       [
         { name: `${p}.gate_proj`, weight: w.float32(`${p}.mlp.gate_proj.weight`, [I, H]), outFeatures: I },
         { name: `${p}.up_proj`, weight: w.float32(`${p}.mlp.up_proj.weight`, [I, H]), outFeatures: I },
