@@ -1,7 +1,7 @@
 import type { EncoderConfig } from '../hf/config';
 import { DataType, type GraphBuilder } from './onnx-builder';
-import { fusedMatMulWeight, matMulWeight, type WeightSource } from './linear';
-import { projection, type Quantization } from './quantize';
+import { matMulWeight, type WeightSource } from './linear';
+import { projection, projections, type Quantization } from './quantize';
 import { lowestValue } from './precision';
 
 export interface EncoderGraphOptions {
@@ -57,19 +57,13 @@ export function buildEncoderGraph(g: GraphBuilder, { config: c, weights: w, quan
   const headsShape = g.int64s('shape_heads', [0, 0, c.numHeads, D]);
   const flatShape = g.int64s('shape_flat', [0, 0, H]);
   const first = g.int64s('first_position', [0], []);
-  const split = g.int64s('split_qkv', [H, H, H]);
   for (let l = 0; l < c.numLayers; l++) {
     const p = `${root}.encoder.layer.${l}`;
     const isLast = l === c.numLayers - 1;
     const a = `${p}.attention.self`;
-    const wqkv = fusedMatMulWeight(
-      ['query', 'key', 'value'].map((n) => ({ data: w.float32(`${a}.${n}.weight`, [H, H]), out: H })),
-      H,
-    );
-    const bqkv = new Float32Array(3 * H);
-    ['query', 'key', 'value'].forEach((n, i) => bqkv.set(w.float32(`${a}.${n}.bias`, [H]), i * H));
-    const qkv = g.op('Add', [projection(g, quantization, x, `${a}.qkv`, wqkv, H, 3 * H), g.weight(`${a}.qkv_bias`, [3 * H], bqkv)]);
-    const [q, k, v] = g.node('Split', [qkv, split], { axis: -1 }, { outputCount: 3 }) as [string, string, string];
+    const names = ['query', 'key', 'value'];
+    const parts = names.map((n) => ({ name: `${a}.${n}.w`, weight: w.float32(`${a}.${n}.weight`, [H, H]), outFeatures: H }));
+    const [q, k, v] = projections(g, quantization, x, parts, H).map((t, i) => g.op('Add', [t, vector(`${a}.${names[i]}.bias`, H)])) as [string, string, string];
     const toHeads = (t: string) => g.op('Transpose', [g.op('Reshape', [t, headsShape])], { perm: [0, 2, 1, 3] });
     const attn = g.op('Attention', [toHeads(q), toHeads(k), toHeads(v), keyMask]);
     let context = g.op('Reshape', [g.op('Transpose', [attn], { perm: [0, 2, 1, 3] }), flatShape]);

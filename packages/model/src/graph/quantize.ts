@@ -44,8 +44,9 @@ export interface ProjectionPart {
 /**
  * Several projections of one input (q/k/v, gate/up), one output each, each with its own MatMul.
  * A single MatMul over the weights laid side by side would need a Split after it, and that copy
- * costs more than the smaller GEMMs save (fp32 CPU: 3% more pairs/s with separate MatMuls; int8:
- * 8%, see docs/benchmarks.md). In int8 the activations are quantized once for all parts.
+ * costs more than the one bigger GEMM saves (separate MatMuls: fp32 on the CPU +3% pairs/s, int8
+ * +8%, fp16 on an H200 +10%; see docs/benchmarks.md). In int8 the activations are quantized once
+ * for all parts.
  */
 export function projections(g: GraphBuilder, quantization: Quantization, input: string, parts: ProjectionPart[], inFeatures: number): string[] {
   if (quantization === 'none') {
