@@ -56,6 +56,11 @@ export class KVCacheManager {
     return this.pool.numBlocks;
   }
 
+  /** Blocks that hold `numTokens` tokens: the last one may be partly filled. */
+  blocksFor(numTokens: number): number {
+    return Math.ceil(numTokens / this.blockSize);
+  }
+
   /** Fraction of blocks in use by requests (cached blocks nobody uses count as free). */
   get usage(): number {
     return this.pool.usage;
@@ -97,7 +102,7 @@ export class KVCacheManager {
     }
     const numHeldBlocks = held?.blocks.length ?? 0;
     const numTokens = (held?.numTokens ?? 0) + computedBlocks.length * this.blockSize + numNewTokens;
-    const numNewBlocks = Math.ceil(numTokens / this.blockSize) - numHeldBlocks - computedBlocks.length;
+    const numNewBlocks = this.blocksFor(numTokens) - numHeldBlocks - computedBlocks.length;
     // Hit blocks nobody uses are counted as free but cannot also be handed out as new ones.
     const numFreeHits = computedBlocks.filter((block) => block.refCount === 0).length;
     if (numNewBlocks > this.pool.numFreeBlocks - numFreeHits) return null;

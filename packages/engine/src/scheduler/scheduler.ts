@@ -72,7 +72,7 @@ export class Scheduler {
       hashBlocks: (tokenIds) => this.kv.hashBlocks(tokenIds),
       arrivalOrder: this.numArrivals,
     });
-    const prefixBlocks = Math.ceil(request.prefixLength / this.kv.blockSize);
+    const prefixBlocks = this.kv.blocksFor(request.prefixLength);
     if (prefixBlocks > this.kv.numBlocks) {
       throw new InvalidRequestError(`the shared prefix needs ${prefixBlocks} KV blocks; the cache has ${this.kv.numBlocks}`, 'pairs');
     }
