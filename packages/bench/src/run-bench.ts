@@ -94,6 +94,11 @@ export interface BenchResult extends RunSummary {
   baseline?: RunSummary & { kind: 'naive' };
   /** pairs_per_s over the baseline's. */
   speedup?: number | null;
+  /**
+   * The baseline's computed tokens over this run's, for the same pairs: the speedup that
+   * computing fewer tokens gives on its own, at the baseline's speed per token.
+   */
+  computed_token_ratio?: number | null;
 }
 
 /**
@@ -155,6 +160,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (baseline) {
     result.baseline = { kind: 'naive', ...baseline };
     result.speedup = baseline.pairs_per_s > 0 ? round(main.pairs_per_s / baseline.pairs_per_s, 3) : null;
+    result.computed_token_ratio = baseline.computed_tokens !== null && main.computed_tokens ? round(baseline.computed_tokens / main.computed_tokens, 3) : null;
   }
   return result;
 }

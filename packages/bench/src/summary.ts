@@ -30,6 +30,8 @@ export interface RunSummary {
   /** Mean engine step time during the load: the unit interactive latency is judged in (w3). */
   engine_step_mean_ms: number | null;
   padding_fraction: number | null;
+  /** Tokens the model had to compute: each query's prefix once, no padding (see useful_gflops). */
+  computed_tokens: number | null;
   /**
    * Tokens that had to be computed × 2 × non-embedding parameters per second: the server's count
    * of computed tokens (each query's prefix once, no padding), else prompt tokens − prefix-cache hits.
@@ -74,6 +76,7 @@ export function summarizeRun(run: WorkloadRun, workload: WorkloadName, parameter
     prefix_hit_rate: deltas.prefixHitRate === null ? null : round(deltas.prefixHitRate, 4),
     engine_step_mean_ms: deltas.meanStepSeconds === null ? null : round(deltas.meanStepSeconds * 1000, 1),
     padding_fraction: deltas.paddingFraction === null ? null : round(deltas.paddingFraction, 4),
+    computed_tokens: usefulTokens,
     useful_gflops: parameters === null || usefulTokens === null ? null : round((usefulTokens * 2 * parameters) / seconds / 1e9, 3),
     ...residentMemory(run.residentBytes),
   };

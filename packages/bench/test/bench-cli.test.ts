@@ -14,7 +14,7 @@ async function bench(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(lines[0]!) as Record<string, unknown>;
 }
 
-const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'useful_gflops', 'engine_step_mean_ms', 'rss_start_mib', 'rss_max_mib', 'rss_end_mib'];
+const SUMMARY_FIELDS = ['requests', 'errors', 'seconds', 'pairs', 'pairs_per_s', 'prompt_tokens', 'tokens_per_s', 'p50_ms', 'p90_ms', 'p99_ms', 'prefix_hit_rate', 'padding_fraction', 'computed_tokens', 'useful_gflops', 'engine_step_mean_ms', 'rss_start_mib', 'rss_max_mib', 'rss_end_mib'];
 const RESULT_FIELDS = ['workload', 'model', 'date', 'cpu', 'roofline_gflops', ...SUMMARY_FIELDS];
 
 function assertPositive(result: Record<string, unknown>, fields: string[]): void {
@@ -30,7 +30,8 @@ function assertFractionOrNull(result: Record<string, unknown>, fields: string[])
 }
 
 const model = fixtureModelDir('bert-tiny-ce');
-const quick = ['--model', model, '--docs', '4', '--doc-tokens', '24', '--requests', '2', '--roofline-seconds', '0.1'];
+const quickSizes = ['--docs', '4', '--doc-tokens', '24', '--requests', '2', '--roofline-seconds', '0.1'];
+const quick = ['--model', model, ...quickSizes];
 
 describe('rerankd bench (in-process)', () => {
   it('w1 prints one JSON line with every field', async () => {
@@ -76,6 +77,19 @@ describe('rerankd bench (in-process)', () => {
     assert.equal(baseline.prompt_tokens, result.prompt_tokens, 'the baseline gets the same texts');
     assertPositive(baseline, ['pairs_per_s', 'tokens_per_s', 'p99_ms']);
     assert.equal(result.speedup, Math.round((1000 * (result.pairs_per_s as number)) / (baseline.pairs_per_s as number)) / 1000);
+    assert.equal(baseline.computed_tokens, baseline.prompt_tokens, 'the baseline computes every token it reads');
+    // An encoder reads the query anew with every document: no prefix to reuse, the same work.
+    assert.equal(result.computed_tokens, result.prompt_tokens);
+    assert.equal(result.computed_token_ratio, 1);
+  });
+
+  it('--baseline naive on a decoder: the engine computes each query prefix once, the baseline with every pair', async () => {
+    const result = await bench(['--workload', 'w1', '--baseline', 'naive', '--model', fixtureModelDir('qwen3-tiny-tied'), ...quickSizes]);
+    const baseline = result.baseline as Record<string, unknown>;
+    const [computed, baselineComputed] = [result.computed_tokens as number, baseline.computed_tokens as number];
+    assert.equal(baselineComputed, baseline.prompt_tokens);
+    assert.ok(computed < baselineComputed, `computed ${computed} of ${baselineComputed}`);
+    assert.equal(result.computed_token_ratio, Math.round((1000 * baselineComputed) / computed) / 1000);
   });
 
   it('generates a preset model once under --cache-dir', { timeout: 300_000 }, async () => {
