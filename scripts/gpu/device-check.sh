@@ -10,6 +10,7 @@
 #             vs transformers fp32 (|Δscore| < 1e-4 / 1e-2 / 1e-2), all nodes on the GPU → fixtures.jsonl
 #   model     rerankd make-random-model --like qwen3-reranker-0.6b --out /tmp/q06
 #   bench     the engine's step on /tmp/q06, fp16 and bf16: 64×320, 128×320, mixed 100–600 → bench.jsonl
+#   w2        `rerankd bench --workload w2` on /tmp/q06 in fp16, against its naive baseline → w2.jsonl
 #   anchor    transformers bf16 (sdpa) in the same call: 64×320, the same mixed lengths, 128×320 → anchor.jsonl
 # Everything printed is also in $OUT/device-check.log; $OUT/summary.txt has the numbers.
 set -u
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/../.."
 exec > >(tee -a "$OUT/device-check.log") 2>&1
 
 BUDGET=${BUDGET:-330}          # seconds for all steps; a step gets at most what is left
+ONLY=${ONLY:-}                 # e.g. "model w2": run only these steps (env and info always run)
 T0=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 
@@ -26,6 +28,10 @@ left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 step() {
   local name=$1 limit=$2 rc start now
   shift 2
+  if [ -n "$ONLY" ] && [[ " $ONLY env info " != *" $name "* ]]; then
+    echo "=== [$name] not in ONLY"
+    return 0
+  fi
   now=$(left)
   if [ "$now" -lt 15 ]; then
     echo "=== [$name] SKIPPED: ${now}s of the budget left"
@@ -71,6 +77,8 @@ step model 90 node dist/rerankd.mjs make-random-model --like qwen3-reranker-0.6b
 step bench 150 node dist/bench-gpu.mjs --model /tmp/q06 --device "$DEVICE" --dtypes float16,bfloat16 --batches 64,128 \
   --len 320 --mixed-pairs 256 --mixed-min 100 --mixed-max 600 --budget-s 120 \
   --out "$OUT/bench.jsonl" --lengths-out "$OUT/mixed-lengths.json"
+step w2 120 bash -o pipefail -c "node dist/rerankd.mjs bench --workload w2 --model /tmp/q06 --device '$DEVICE' --dtype float16 \
+  --clients 8 --docs 64 --doc-tokens 256 --requests 2 --baseline naive --roofline-seconds 0.2 | tee -a '$OUT/w2.jsonl'"
 step anchor-64x320 75 bash -o pipefail -c "$PY scripts/gpu/anchor_transformers.py --batch 64 --len 320 | tee -a '$OUT/anchor.jsonl'"
 LENGTHS=""
 [ -f "$OUT/mixed-lengths.json" ] && LENGTHS="--lengths $OUT/mixed-lengths.json"   # the engine's exact lengths
@@ -93,6 +101,7 @@ step anchor-128x320 60 bash -o pipefail -c "$PY scripts/gpu/anchor_transformers.
   fi
   echo "## engine (rerankd-ort)"; grep -h -v '"bench":"config"' "$OUT/bench.jsonl" 2>/dev/null
   echo "## anchor (transformers bf16 sdpa)"; cat "$OUT/anchor.jsonl" 2>/dev/null
+  echo "## w2 (rerankd bench, fp16, against one pair per run)"; cat "$OUT/w2.jsonl" 2>/dev/null
 } > "$OUT/summary.txt" 2>&1
 cat "$OUT/summary.txt"
 echo "device-check done in $(( $(date +%s) - T0 ))s; files in $OUT: $(ls "$OUT" | tr '\n' ' ')"
