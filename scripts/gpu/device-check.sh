@@ -10,8 +10,8 @@
 #             vs transformers fp32 (|Δscore| < 1e-4 / 1e-2 / 1e-2), all nodes on the GPU → fixtures.jsonl
 #   model     rerankd make-random-model --like qwen3-reranker-0.6b --out /tmp/q06
 #   bench     the engine's step on /tmp/q06, fp16 and bf16: 64×320, 128×320, mixed 100–600 → bench.jsonl
-#   w2        `rerankd bench --workload w2` on /tmp/q06 in fp16, against its naive baseline → w2.jsonl
 #   anchor    transformers bf16 (sdpa) in the same call: 64×320, the same mixed lengths, 128×320 → anchor.jsonl
+#   w2        `rerankd bench --workload w2` on /tmp/q06 in fp16, against its naive baseline → w2.jsonl
 # Everything printed is also in $OUT/device-check.log; $OUT/summary.txt has the numbers.
 set -u
 OUT=${OUT:-/tmp/rerankd-device-check}
@@ -77,13 +77,14 @@ step model 90 node dist/rerankd.mjs make-random-model --like qwen3-reranker-0.6b
 step bench 150 node dist/bench-gpu.mjs --model /tmp/q06 --device "$DEVICE" --dtypes float16,bfloat16 --batches 64,128 \
   --len 320 --mixed-pairs 256 --mixed-min 100 --mixed-max 600 --budget-s 120 \
   --out "$OUT/bench.jsonl" --lengths-out "$OUT/mixed-lengths.json"
-step w2 120 bash -o pipefail -c "node dist/rerankd.mjs bench --workload w2 --model /tmp/q06 --device '$DEVICE' --dtype float16 \
-  --clients 8 --docs 64 --doc-tokens 256 --requests 2 --baseline naive --roofline-seconds 0.2 | tee -a '$OUT/w2.jsonl'"
 step anchor-64x320 75 bash -o pipefail -c "$PY scripts/gpu/anchor_transformers.py --batch 64 --len 320 | tee -a '$OUT/anchor.jsonl'"
 LENGTHS=""
 [ -f "$OUT/mixed-lengths.json" ] && LENGTHS="--lengths $OUT/mixed-lengths.json"   # the engine's exact lengths
 step anchor-mixed 75 bash -o pipefail -c "$PY scripts/gpu/anchor_transformers.py --mixed 100:600 --pairs 256 --batch 64 --iters 3 $LENGTHS | tee -a '$OUT/anchor.jsonl'"
 step anchor-128x320 60 bash -o pipefail -c "$PY scripts/gpu/anchor_transformers.py --batch 128 --len 320 --iters 4 | tee -a '$OUT/anchor.jsonl'"
+# Last: it runs on what the budget leaves (set BUDGET higher, or ONLY="model w2").
+step w2 120 bash -o pipefail -c "node dist/rerankd.mjs bench --workload w2 --model /tmp/q06 --device '$DEVICE' --dtype float16 \
+  --clients 8 --docs 64 --doc-tokens 256 --requests 2 --baseline naive --roofline-seconds 0.2 | tee -a '$OUT/w2.jsonl'"
 
 # --- summary: the lines that matter, short enough to read in the call's output tail
 {
