@@ -15,6 +15,23 @@ export interface CachedTokens {
 
 export const NO_PAST: CachedTokens = { blockIds: [], length: 0 };
 
+/** Where a prefix group's KV lies: its whole prefix, the part cached before it runs, and the blocks its new tokens fill. */
+export interface PrefixBlocks {
+  whole: CachedTokens;
+  cached: CachedTokens;
+  newBlockIds: readonly number[];
+}
+
+export function prefixBlocks(group: { blockIds: readonly number[]; numCachedTokens: number; prefixLength: number }, blockSize: number): PrefixBlocks {
+  // Only full blocks are ever found in the cache, so the cached tokens end on a block boundary.
+  const cachedBlocks = group.numCachedTokens / blockSize;
+  return {
+    whole: { blockIds: group.blockIds, length: group.prefixLength },
+    cached: { blockIds: group.blockIds.slice(0, cachedBlocks), length: group.numCachedTokens },
+    newBlockIds: group.blockIds.slice(cachedBlocks),
+  };
+}
+
 /**
  * The key and value tensors behind the engine's block ids. Each layer keeps one array per kind
  * laid out [block, kvHead, token, dim], so a block's rows for one head are contiguous and

@@ -1,6 +1,6 @@
 import type { BatchListener, ModelExecutor, PrefixGroup, ScheduledPair, SchedulerOutput } from '@rerankd/engine';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
-import { NO_PAST, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
+import { NO_PAST, prefixBlocks, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
 import { ort } from '../runtime/session';
 import { buildFeeds, type FeedLayout, type SequenceInput } from './feeds';
 
@@ -37,7 +37,7 @@ export class PlanExecutor implements ModelExecutor {
     };
     for (const group of plan.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, plan.blockSize);
-      scored(await this.scoreBatch(group.pairs, this.gatherPast({ blockIds: group.blockIds, length: group.prefixLength })));
+      scored(await this.scoreBatch(group.pairs, this.gatherPast(prefixBlocks(group, plan.blockSize).whole)));
     }
     for (const batch of plan.unsharedBatches) scored(await this.scoreBatch(batch, this.gatherPast(NO_PAST)));
     return logits;
@@ -46,15 +46,15 @@ export class PlanExecutor implements ModelExecutor {
   /** Runs the new prefix tokens (batch 1) after the cached ones and stores their KV in the group's blocks. */
   private async computePrefix(group: PrefixGroup, blockSize: number): Promise<void> {
     const kv = this.requireKv();
-    const cachedBlocks = group.numCachedTokens / blockSize;
+    const { cached, newBlockIds } = prefixBlocks(group, blockSize);
     const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
     const fetches = Array.from({ length: kv.shape.numLayers }, (_, l) => [presentKeyName(l), presentValueName(l)]).flat();
-    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast({ blockIds: group.blockIds.slice(0, cachedBlocks), length: group.numCachedTokens }) }, fetches);
+    const outputs = await this.session.run({ ...buildFeeds([input], this.layout), ...this.gatherPast(cached) }, fetches);
     for (let l = 0; l < kv.shape.numLayers; l++) {
       const key = outputs[presentKeyName(l)] as ort.Tensor;
       const present = { key: key.data as Float32Array, value: outputs[presentValueName(l)]?.data as Float32Array };
       // The present's own length: feeds may pad a short run past the prefix.
-      kv.store.write(l, group.blockIds.slice(cachedBlocks), present, key.dims[2] as number, group.numCachedTokens, group.prefixLength);
+      kv.store.write(l, newBlockIds, present, key.dims[2] as number, group.numCachedTokens, group.prefixLength);
     }
   }
 

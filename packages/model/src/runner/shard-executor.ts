@@ -1,7 +1,7 @@
 import type { Qwen3Config } from '../hf/config';
 import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../graph/kv-names';
 import { SEGMENT_IO } from '../graph/qwen3-shard';
-import { NO_PAST, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
+import { NO_PAST, prefixBlocks, type CachedTokens, type KvBlockStore } from '../kv/kv-block-store';
 import { ort } from '../runtime/session';
 import type { Collective } from './collective';
 import { buildFeeds, type SequenceInput } from './feeds';
@@ -64,7 +64,7 @@ export class ShardExecutor {
     const logits: number[][] = [];
     for (const group of step.prefixGroups) {
       if (group.newPrefixTokenIds.length > 0) await this.computePrefix(group, step.blockSize, collective);
-      await this.scoreBatch(group.pairs, { blockIds: group.blockIds, length: group.prefixLength }, collective, logits);
+      await this.scoreBatch(group.pairs, prefixBlocks(group, step.blockSize).whole, collective, logits);
     }
     for (const batch of step.unsharedBatches) await this.scoreBatch(batch, NO_PAST, collective, logits);
     return this.sessions.head ? logits : null;
@@ -76,11 +76,10 @@ export class ShardExecutor {
   }
 
   private async computePrefix(group: ShardPrefixGroup, blockSize: number, collective: Collective): Promise<void> {
-    const cachedBlocks = group.numCachedTokens / blockSize;
+    const { cached, newBlockIds } = prefixBlocks(group, blockSize);
     const input: SequenceInput = { inputIds: group.newPrefixTokenIds, startPosition: group.numCachedTokens };
-    const newBlocks = group.blockIds.slice(cachedBlocks);
-    await this.forward([input], { blockIds: group.blockIds.slice(0, cachedBlocks), length: group.numCachedTokens }, collective, (layer, present) => {
-      this.store.write(layer, newBlocks, present, group.prefixLength, group.numCachedTokens, group.prefixLength);
+    await this.forward([input], cached, collective, (layer, present) => {
+      this.store.write(layer, newBlockIds, present, group.prefixLength, group.numCachedTokens, group.prefixLength);
     });
   }
 
